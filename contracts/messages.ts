@@ -1,0 +1,55 @@
+import type { ErrorKind } from "./error_kinds.ts";
+
+/**
+ * What an agent reports as its container runtime.
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from "@harmony/fleet/contracts";
+ * Runtime.Disabled; // "disabled"
+ * ```
+ */
+export const Runtime = {
+  /** The agent manages podman containers. */
+  Podman: "podman",
+  /** `runtime_enabled = false`: no container runtime; container verbs answer `unsupported`. */
+  Disabled: "disabled",
+} as const;
+
+/** One of the values of {@linkcode Runtime}. */
+export type Runtime = typeof Runtime[keyof typeof Runtime];
+
+/** Body of a `ping` request. The body may also be empty. */
+export interface PingRequest {
+  /** Always `"ping"`. */
+  verb: "ping";
+}
+
+/** Any command request body; a union that grows with the verbs. */
+export type CommandRequest = PingRequest;
+
+/** Reply of an agent to `ping`. Wire field names are snake_case. */
+export interface PingReply {
+  /** The id of the device whose agent answered. */
+  device_id: string;
+  /** Version of the agent software. */
+  agent_version: string;
+  /** Whole seconds since the agent started. */
+  uptime_s: number;
+  /** The agent's container runtime. */
+  runtime: Runtime;
+}
+
+/** Body of every error reply; the headers carry the same code and message. */
+export interface ErrorReply {
+  /** What went wrong, as a machine-readable kind. */
+  kind: ErrorKind;
+  /** What went wrong, for people. */
+  message: string;
+}
+
+/** Published by every agent on `device-heartbeat.<id>` at a fixed interval. */
+export interface Heartbeat extends PingReply {
+  /** When it was sent: RFC 3339, UTC. */
+  ts: string;
+}
