@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { InvalidDeviceIdError } from "../contracts/mod.ts";
+import {
+  quoteNatsConfigString,
+  renderNatsServerConfig,
+} from "./nats_server_config.ts";
+
+const base = {
+  port: 4333,
+  storeDir: "/tmp/stack/jetstream",
+  admin: { user: "admin", password: "adminpw" },
+};
+
+Deno.test("renderNatsServerConfig() listens on 127.0.0.1:<port> with JetStream in storeDir", () => {
+  const text = renderNatsServerConfig(base);
+  assert.match(text, /^listen: "127\.0\.0\.1:4333"$/m);
+  assert.match(
+    text,
+    /jetstream \{\n {2}store_dir: "\/tmp\/stack\/jetstream"\n\}/,
+  );
+});
+
+Deno.test("renderNatsServerConfig() gives the admin user no permission restriction", () => {
+  const text = renderNatsServerConfig(base);
+  assert.match(text, /^ {4}\{ user: "admin", password: "adminpw" \}$/m);
+  assert.doesNotMatch(text, /permissions/);
+});
+
+Deno.test("renderNatsServerConfig() restricts each device to its own subjects", () => {
+  const text = renderNatsServerConfig({
+    ...base,
+    devices: [
+      { deviceId: "d-1", user: "device-d-1", password: "pw1" },
+      { deviceId: "d-2", user: "device-d-2", password: "pw2" },
+    ],
+  });
+  const expected = [
+    "    {",
+    '      user: "device-d-1", password: "pw1"',
+    "      permissions: {",
+    '        publish: { allow: ["device-heartbeat.d-1"] }',
+    '        subscribe: { allow: ["device-commands.d-1.>"] }',
+    "        allow_responses: true",
+    "      }",
+    "    }",
+  ].join("\n");
+  assert.ok(text.includes(expected), text);
+  assert.ok(text.includes('subscribe: { allow: ["device-commands.d-2.>"] }'));
+  assert.equal(text.match(/allow_responses: true/g)?.length, 2);
+  assert.doesNotMatch(text, /_INBOX/);
+});
+
+Deno.test("renderNatsServerConfig() quotes hostile passwords and names", () => {
+  const text = renderNatsServerConfig({
+    ...base,
+    admin: { user: 'ad"min', password: 'p\\w"}\n]#$x' },
+    serverName: "e2e-1",
+  });
+  assert.ok(
+    text.includes('{ user: "ad\\"min", password: "p\\\\w\\"}\\n]#$x" }'),
+    text,
+  );
+  assert.match(text, /^server_name: "e2e-1"$/m);
+});
+
+Deno.test("renderNatsServerConfig() rejects an invalid device id", () => {
+  assert.throws(
+    () =>
+      renderNatsServerConfig({
+        ...base,
+        devices: [{ deviceId: ">", user: "device-x", password: "pw" }],
+      }),
+    InvalidDeviceIdError,
+  );
+});
+
+Deno.test("renderNatsServerConfig() rejects a duplicate user", () => {
+  assert.throws(
+    () =>
+      renderNatsServerConfig({
+        ...base,
+        devices: [{ deviceId: "d1", user: "admin", password: "pw" }],
+      }),
+    (error) => {
+      assert.ok(error instanceof RangeError);
+      assert.match(error.message, /user "admin" appears twice/);
+      return true;
+    },
+  );
+});
+
+Deno.test("renderNatsServerConfig() rejects an invalid port", () => {
+  for (const port of [0, -1, 65536, 1.5, NaN]) {
+    assert.throws(() => renderNatsServerConfig({ ...base, port }), RangeError);
+  }
+});
+
+Deno.test("quoteNatsConfigString() escapes quotes, backslashes and line breaks", () => {
+  assert.equal(quoteNatsConfigString("plain"), '"plain"');
+  assert.equal(quoteNatsConfigString('a"b\\c'), '"a\\"b\\\\c"');
+  assert.equal(quoteNatsConfigString("a\nb\tc\r"), '"a\\nb\\tc\\r"');
+});
+
+Deno.test("quoteNatsConfigString() rejects other control characters", () => {
+  assert.throws(() => quoteNatsConfigString("a\x00b"), RangeError);
+  assert.throws(() => quoteNatsConfigString("a\x1bb"), RangeError);
+});

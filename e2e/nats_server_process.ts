@@ -1,0 +1,262 @@
+/**
+ * A nats-server child process with a generated config, owned as an
+ * `AsyncDisposable`.
+ *
+ * @module
+ */
+import { findNatsServer } from "./nats_server_binary.ts";
+import {
+  type NatsServerConfigOptions,
+  renderNatsServerConfig,
+} from "./nats_server_config.ts";
+import { pickFreePort } from "./_free_port.ts";
+import { LogPump } from "./_log_tail.ts";
+
+/** Options of {@linkcode NatsServerProcess.start}. */
+export interface NatsServerProcessOptions {
+  /** Directory for the config, the log and (by default) the JetStream store. */
+  dir: string;
+  /** The config to render, minus the port; `storeDir` defaults to `<dir>/jetstream`. */
+  config: Omit<NatsServerConfigOptions, "port" | "storeDir"> & {
+    storeDir?: string;
+  };
+  /**
+   * The port to listen on. When omitted a free port is picked, and picked
+   * again if another process takes it first.
+   *
+   * @default {a free port}
+   */
+  port?: number;
+  /**
+   * The nats-server binary.
+   *
+   * @default {await findNatsServer()}
+   */
+  binary?: string;
+  /**
+   * How long to wait for "Server is ready".
+   *
+   * @default {10_000}
+   */
+  readyTimeoutMs?: number;
+  /**
+   * How long dispose waits after SIGTERM before sending SIGKILL.
+   *
+   * @default {5_000}
+   */
+  stopTimeoutMs?: number;
+}
+
+/**
+ * Thrown when nats-server cannot be started or does not become ready. The
+ * message carries the tail of its log.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatsServerProcess, NatsServerStartError } from "@harmony/fleet/e2e";
+ * try {
+ *   await NatsServerProcess.start({ dir, config, binary: "/nonexistent/nats-server" });
+ * } catch (error) {
+ *   if (error instanceof NatsServerStartError) console.error(error.logTail);
+ * }
+ * ```
+ */
+export class NatsServerStartError extends Error {
+  /** The last lines nats-server wrote, if it ran at all. */
+  readonly logTail: string;
+  /** Whether it failed because its port was taken. */
+  readonly addressInUse: boolean;
+
+  /** Builds the error; `logTail` is appended to the message when not empty. */
+  constructor(message: string, logTail: string, options?: ErrorOptions) {
+    super(
+      logTail ? `${message}; last lines of its log:\n${logTail}` : message,
+      options,
+    );
+    this.name = "NatsServerStartError";
+    this.logTail = logTail;
+    this.addressInUse = /address already in use/i.test(logTail);
+  }
+}
+
+const READY_LINE = "Server is ready";
+const PORT_ATTEMPTS = 3;
+
+/**
+ * A running nats-server. `start` writes the config into `dir`, spawns the
+ * server, copies its log to `<dir>/nats-server.log` and resolves once it is
+ * ready. Disposing sends SIGTERM, then SIGKILL after a deadline, and waits
+ * for the process and its log to close; it is idempotent.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatsServerProcess } from "@harmony/fleet/e2e";
+ * await using server = await NatsServerProcess.start({
+ *   dir: await Deno.makeTempDir(),
+ *   config: { admin: { user: "admin", password: "s3cret" } },
+ * });
+ * console.log(server.url); // nats://127.0.0.1:41234
+ * ```
+ */
+export class NatsServerProcess implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #pump: LogPump;
+  readonly #stopTimeoutMs: number;
+  #disposed: Promise<void> | undefined;
+
+  /** The port clients connect to. */
+  readonly port: number;
+  /** `nats://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The file nats-server's log is copied to. */
+  readonly logPath: string;
+  /** The config file it runs with. */
+  readonly configPath: string;
+  /** Resolves with the exit status once the process has exited. */
+  readonly status: Promise<Deno.CommandStatus>;
+
+  private constructor(
+    child: Deno.ChildProcess,
+    pump: LogPump,
+    fields: { port: number; host: string; logPath: string; configPath: string },
+    stopTimeoutMs: number,
+  ) {
+    this.#child = child;
+    this.#pump = pump;
+    this.#stopTimeoutMs = stopTimeoutMs;
+    this.port = fields.port;
+    this.url = `nats://${fields.host}:${fields.port}`;
+    this.logPath = fields.logPath;
+    this.configPath = fields.configPath;
+    this.status = child.status;
+  }
+
+  /** The process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** The last lines of its log. */
+  logTail(lines = 20): string {
+    return this.#pump.tail(lines);
+  }
+
+  /** Starts nats-server and waits until it is ready; see the class docs. */
+  static async start(
+    options: NatsServerProcessOptions,
+  ): Promise<NatsServerProcess> {
+    const binary = options.binary ?? await findNatsServer();
+    const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
+    for (let attempt = 1;; attempt++) {
+      const port = options.port ?? pickFreePort(options.config.host);
+      try {
+        return await NatsServerProcess.#startOnce(binary, port, options);
+      } catch (error) {
+        const retry = error instanceof NatsServerStartError &&
+          error.addressInUse && attempt < attempts;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(
+    binary: string,
+    port: number,
+    options: NatsServerProcessOptions,
+  ): Promise<NatsServerProcess> {
+    const host = options.config.host ?? "127.0.0.1";
+    const configPath = `${options.dir}/nats-server.conf`;
+    const logPath = `${options.dir}/nats-server.log`;
+    await Deno.writeTextFile(
+      configPath,
+      renderNatsServerConfig({
+        ...options.config,
+        storeDir: options.config.storeDir ?? `${options.dir}/jetstream`,
+        port,
+      }),
+    );
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(binary, {
+        args: ["-c", configPath],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+    } catch (cause) {
+      throw new NatsServerStartError(
+        `Cannot start nats-server "${binary}": ${errorText(cause)}`,
+        "",
+        { cause },
+      );
+    }
+    const file = await Deno.open(logPath, {
+      write: true,
+      create: true,
+      truncate: true,
+    }).catch(async (cause) => {
+      child.kill("SIGKILL");
+      await child.stderr.cancel();
+      await child.status;
+      throw cause;
+    });
+    const pump = new LogPump(child.stderr, file);
+    const server = new NatsServerProcess(
+      child,
+      pump,
+      { port, host, logPath, configPath },
+      options.stopTimeoutMs ?? 5_000,
+    );
+    const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      pump.seen(READY_LINE).then(() => "ready" as const),
+      child.status.then((status) => status),
+      new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), readyTimeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (outcome === "ready") return server;
+    await server[Symbol.asyncDispose]();
+    const what = outcome === "timeout"
+      ? `was not ready within ${readyTimeoutMs} ms`
+      : `exited with code ${outcome.code}${
+        outcome.signal ? ` (${outcome.signal})` : ""
+      } before it was ready`;
+    throw new NatsServerStartError(
+      `nats-server "${binary}" on port ${port} ${what} (log: "${logPath}")`,
+      pump.tail(),
+    );
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after a deadline); idempotent. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#disposed ??= this.#stop();
+    return this.#disposed;
+  }
+
+  async #stop(): Promise<void> {
+    const signal = (name: Deno.Signal) => {
+      try {
+        this.#child.kill(name);
+      } catch {
+        // Already exited.
+      }
+    };
+    signal("SIGTERM");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exited = await Promise.race([
+      this.#child.status.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#stopTimeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (!exited) signal("SIGKILL");
+    await this.#child.status;
+    await this.#pump.done;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
