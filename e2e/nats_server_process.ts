@@ -10,7 +10,13 @@ import {
   renderNatsServerConfig,
 } from "./nats_server_config.ts";
 import { pickFreePort } from "./_free_port.ts";
-import { LogPump } from "./_log_tail.ts";
+import {
+  isExecutableFile,
+  readTail,
+  spawnLogged,
+  stopChild,
+  timer,
+} from "./_child.ts";
 
 /** Options of {@linkcode NatsServerProcess.start}. */
 export interface NatsServerProcessOptions {
@@ -34,7 +40,7 @@ export interface NatsServerProcessOptions {
    */
   binary?: string;
   /**
-   * How long to wait for "Server is ready".
+   * How long to wait for its log to say "Server is ready".
    *
    * @default {10_000}
    */
@@ -81,12 +87,13 @@ export class NatsServerStartError extends Error {
 
 const READY_LINE = "Server is ready";
 const PORT_ATTEMPTS = 3;
+const READY_POLL_MS = 5;
 
 /**
  * A running nats-server. `start` writes the config into `dir`, spawns the
- * server, copies its log to `<dir>/nats-server.log` and resolves once it is
- * ready. Disposing sends SIGTERM, then SIGKILL after a deadline, and waits
- * for the process and its log to close; it is idempotent.
+ * server with its output going to `<dir>/nats-server.log`, and resolves once
+ * the log says it is ready. Disposing sends SIGTERM, then SIGKILL after a
+ * deadline, and waits for the process to exit; it is idempotent.
  *
  * @example
  * ```ts ignore
@@ -100,7 +107,6 @@ const PORT_ATTEMPTS = 3;
  */
 export class NatsServerProcess implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
-  readonly #pump: LogPump;
   readonly #stopTimeoutMs: number;
   #disposed: Promise<void> | undefined;
 
@@ -108,7 +114,7 @@ export class NatsServerProcess implements AsyncDisposable {
   readonly port: number;
   /** `nats://127.0.0.1:<port>`. */
   readonly url: string;
-  /** The file nats-server's log is copied to. */
+  /** The file nats-server logs to. */
   readonly logPath: string;
   /** The config file it runs with. */
   readonly configPath: string;
@@ -117,12 +123,10 @@ export class NatsServerProcess implements AsyncDisposable {
 
   private constructor(
     child: Deno.ChildProcess,
-    pump: LogPump,
     fields: { port: number; host: string; logPath: string; configPath: string },
     stopTimeoutMs: number,
   ) {
     this.#child = child;
-    this.#pump = pump;
     this.#stopTimeoutMs = stopTimeoutMs;
     this.port = fields.port;
     this.url = `nats://${fields.host}:${fields.port}`;
@@ -136,16 +140,17 @@ export class NatsServerProcess implements AsyncDisposable {
     return this.#child.pid;
   }
 
-  /** The last lines of its log. */
-  logTail(lines = 20): string {
-    return this.#pump.tail(lines);
-  }
-
   /** Starts nats-server and waits until it is ready; see the class docs. */
   static async start(
     options: NatsServerProcessOptions,
   ): Promise<NatsServerProcess> {
     const binary = options.binary ?? await findNatsServer();
+    if (!(await isExecutableFile(binary))) {
+      throw new NatsServerStartError(
+        `Cannot start nats-server "${binary}": it is not an executable file`,
+        "",
+      );
+    }
     const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
     for (let attempt = 1;; attempt++) {
       const port = options.port ?? pickFreePort(options.config.host);
@@ -177,12 +182,7 @@ export class NatsServerProcess implements AsyncDisposable {
     );
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(binary, {
-        args: ["-c", configPath],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
+      child = spawnLogged(binary, ["-c", configPath], { logPath });
     } catch (cause) {
       throw new NatsServerStartError(
         `Cannot start nats-server "${binary}": ${errorText(cause)}`,
@@ -190,32 +190,13 @@ export class NatsServerProcess implements AsyncDisposable {
         { cause },
       );
     }
-    const file = await Deno.open(logPath, {
-      write: true,
-      create: true,
-      truncate: true,
-    }).catch(async (cause) => {
-      child.kill("SIGKILL");
-      await child.stderr.cancel();
-      await child.status;
-      throw cause;
-    });
-    const pump = new LogPump(child.stderr, file);
     const server = new NatsServerProcess(
       child,
-      pump,
       { port, host, logPath, configPath },
       options.stopTimeoutMs ?? 5_000,
     );
     const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const outcome = await Promise.race([
-      pump.seen(READY_LINE).then(() => "ready" as const),
-      child.status.then((status) => status),
-      new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), readyTimeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const outcome = await waitUntilReady(child, logPath, readyTimeoutMs);
     if (outcome === "ready") return server;
     await server[Symbol.asyncDispose]();
     const what = outcome === "timeout"
@@ -225,35 +206,36 @@ export class NatsServerProcess implements AsyncDisposable {
       } before it was ready`;
     throw new NatsServerStartError(
       `nats-server "${binary}" on port ${port} ${what} (log: "${logPath}")`,
-      pump.tail(),
+      await readTail(logPath),
     );
   }
 
   /** Stops the server (SIGTERM, then SIGKILL after a deadline); idempotent. */
   [Symbol.asyncDispose](): Promise<void> {
-    this.#disposed ??= this.#stop();
+    this.#disposed ??= stopChild(this.#child, this.#stopTimeoutMs).then(
+      () => {},
+    );
     return this.#disposed;
   }
+}
 
-  async #stop(): Promise<void> {
-    const signal = (name: Deno.Signal) => {
-      try {
-        this.#child.kill(name);
-      } catch {
-        // Already exited.
-      }
-    };
-    signal("SIGTERM");
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const exited = await Promise.race([
-      this.#child.status.then(() => true),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), this.#stopTimeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    if (!exited) signal("SIGKILL");
-    await this.#child.status;
-    await this.#pump.done;
+/** Polls the log for the ready line until it appears, the process exits or time runs out. */
+async function waitUntilReady(
+  child: Deno.ChildProcess,
+  logPath: string,
+  timeoutMs: number,
+): Promise<"ready" | "timeout" | Deno.CommandStatus> {
+  let exit: Deno.CommandStatus | undefined;
+  child.status.then((status) => exit = status);
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const text = await Deno.readTextFile(logPath).catch(() => "");
+    if (text.includes(READY_LINE)) return "ready";
+    if (exit) return exit;
+    if (Date.now() > deadline) return "timeout";
+    const pause = timer(READY_POLL_MS, undefined);
+    await Promise.race([pause.promise, child.status]);
+    pause.cancel();
   }
 }
 

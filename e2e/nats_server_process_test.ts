@@ -198,7 +198,7 @@ Deno.test("NatsServerProcess.start() reports a nonexistent binary clearly", asyn
       assert.ok(error instanceof NatsServerStartError);
       assert.match(
         error.message,
-        /^Cannot start nats-server "\/nonexistent\/nats-server": /,
+        /^Cannot start nats-server "\/nonexistent\/nats-server": it is not an executable file$/,
       );
       return true;
     },
