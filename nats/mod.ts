@@ -1,14 +1,24 @@
 /**
- * TEMPORARY: connects through the node transport until the Deno transport lands.
+ * NATS connections for Deno: {@linkcode connect} dials `@nats-io/nats-core`
+ * over Deno's own TCP and TLS sockets (`Deno.connect`, `Deno.startTls`,
+ * `Deno.connectTls`), so a refused login or a dropped server is an error to
+ * handle, never a crash of the process.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect, type NatsConnection } from "./mod.ts";
+ *
+ * const nc: NatsConnection = await connect({ servers: "127.0.0.1:4222" });
+ * await nc.close();
+ * ```
  *
  * @module
  */
-import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-import { connect as nodeConnect } from "@nats-io/transport-node";
-
-export type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-
-/** Connects to NATS. */
-export function connect(options: ConnectionOptions): Promise<NatsConnection> {
-  return nodeConnect(options);
-}
+export { connect } from "./connect.ts";
+export type {
+  ConnectionOptions,
+  Msg,
+  MsgHdrs,
+  NatsConnection,
+  Subscription,
+} from "@nats-io/nats-core";

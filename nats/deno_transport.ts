@@ -1,0 +1,438 @@
+import {
+  checkOptions,
+  DataBuffer,
+  type Deferred,
+  deferred,
+  errors,
+  extractProtocolMessage,
+  INFO,
+  render,
+} from "@nats-io/nats-core/internal";
+import type {
+  ConnectionOptions,
+  Server,
+  ServerInfo,
+  TlsOptions,
+  Transport,
+} from "@nats-io/nats-core/internal";
+
+/** Size of the buffer each socket read fills; every read is copied out of it. */
+const READ_BUFFER_SIZE = 64 * 1024;
+/** A server whose first line is longer than this is not a NATS server. */
+const MAX_INFO_BYTES = 1024 * 1024;
+/** How long a clean close waits for queued frames to reach the socket. */
+const FLUSH_TIMEOUT_MS = 1_000;
+/** The `@nats-io/nats-core` release this transport is written against. */
+const NATS_CORE_VERSION = "3.4.0";
+
+type Loop = "reader" | "writer" | "caller";
+
+/** Key material for TLS, read from {@linkcode TlsOptions}. */
+interface TlsMaterial {
+  caCerts?: string[];
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * A NATS {@linkcode Transport} on Deno's own sockets: `Deno.connect`, then
+ * `Deno.startTls` when the server offers or requires TLS, or `Deno.connectTls`
+ * when `tls.handshakeFirst` is set.
+ *
+ * One instance carries one connection attempt; `@nats-io/nats-core` makes a
+ * new one for every (re)connect through the factory registered by
+ * {@linkcode connect}. Every socket error ends the transport with a
+ * `ConnectionError` as its {@linkcode DenoTransport.closeError}; nothing it
+ * does can reject unobserved. Closing more than once is harmless.
+ *
+ * Client certificates need `tls.handshakeFirst`: `Deno.startTls` cannot
+ * present one.
+ *
+ * @example
+ * ```ts ignore
+ * import { setTransportFactory } from "@nats-io/nats-core/internal";
+ * import { DenoTransport } from "./deno_transport.ts";
+ *
+ * setTransportFactory({ factory: () => new DenoTransport(), defaultPort: 4222 });
+ * ```
+ */
+export class DenoTransport implements Transport {
+  /** Client language sent in `CONNECT`. */
+  readonly lang: string = "nats.deno";
+  /** Client version sent in `CONNECT`. */
+  readonly version: string = NATS_CORE_VERSION;
+
+  #options: ConnectionOptions = {};
+  #conn: Deno.Conn | undefined;
+  #connClosed = false;
+  #encrypted = false;
+  #connected = false;
+  #done = false;
+  #discarded = false;
+  #closeError: Error | undefined;
+  #closedNotice: Deferred<void | Error> = deferred<void | Error>();
+  #abort = new AbortController();
+  #connecting: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #reader: Promise<void> | undefined;
+  #writer: Promise<void> | undefined;
+  #inbound: Uint8Array[] = [];
+  #wake: Deferred<void> | undefined;
+  #outbound: Uint8Array[] = [];
+
+  /** True once the transport was closed, failed or discarded. */
+  get isClosed(): boolean {
+    return this.#done;
+  }
+
+  /** The socket error that ended the connection, if any. */
+  get closeError(): Error | undefined {
+    return this.#closeError;
+  }
+
+  /** Whether the connection runs over TLS. */
+  isEncrypted(): boolean {
+    return this.#encrypted;
+  }
+
+  /**
+   * Dials `server`, reads its `INFO`, checks `options` against it and
+   * upgrades to TLS when the server requires or offers it. The `INFO` bytes
+   * are the first frame the iterator yields.
+   */
+  connect(server: Server, options: ConnectionOptions): Promise<void> {
+    this.#options = options;
+    const attempt = this.#dial(server, options);
+    this.#connecting = attempt.then(() => {}, () => {});
+    return attempt;
+  }
+
+  /** Frames read from the server, in order, until the transport closes. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this.#iterate();
+  }
+
+  /** Queues `frame` for writing; ignored once the transport is closed. */
+  send(frame: Uint8Array): void {
+    if (this.#done || !this.#connected || this.#conn === undefined) return;
+    if (this.#options.debug) console.info(`< ${render(frame)}`);
+    this.#outbound.push(frame);
+    this.#writer ??= this.#writeLoop(this.#conn);
+  }
+
+  /**
+   * Closes the connection. Without `err`, frames already queued are written
+   * first (for at most a second). Resolves once the socket is closed and
+   * both loops have stopped; later calls wait for the same end.
+   */
+  close(err?: Error): Promise<void> {
+    if (!this.#connected) return this.#abandon();
+    return this.#shutdown(err, err === undefined, "caller");
+  }
+
+  /** Closes the connection cleanly so that the client reconnects. */
+  disconnect(): void {
+    if (!this.#connected) {
+      void this.#abandon();
+      return;
+    }
+    void this.#shutdown(undefined, true, "caller");
+  }
+
+  /** Resolves with the close error (or nothing) once a connected transport closed. */
+  closed(): Promise<void | Error> {
+    return this.#closedNotice;
+  }
+
+  /**
+   * Drops the connection without notifying {@linkcode closed}: the client
+   * has moved on to a new transport. Unread frames are thrown away.
+   */
+  discard(): void {
+    this.#discarded = true;
+    this.#inbound = [];
+    this.#outbound = [];
+    void this.#abandon();
+  }
+
+  async #dial(server: Server, options: ConnectionOptions): Promise<void> {
+    const { hostname, port } = server;
+    const tls = options.tls;
+    try {
+      if (tls?.handshakeFirst === true) {
+        const material = await readTlsMaterial(tls);
+        this.#checkOpen();
+        this.#conn = await Deno.connectTls({
+          hostname,
+          port,
+          caCerts: material.caCerts,
+          ...(material.cert !== undefined && material.key !== undefined
+            ? { cert: material.cert, key: material.key }
+            : {}),
+        });
+        this.#encrypted = true;
+        this.#checkOpen();
+        await (this.#conn as Deno.TlsConn).handshake();
+      } else {
+        this.#conn = await Deno.connect({
+          hostname,
+          port,
+          signal: this.#abort.signal,
+        });
+        (this.#conn as Deno.TcpConn).setNoDelay(true);
+      }
+      this.#checkOpen();
+      const info = await this.#readInfo(this.#conn);
+      checkOptions(info, options);
+      if (tls === null && info.tls_required === true) {
+        throw new errors.ConnectionError(
+          "server requires TLS but the tls option is null",
+        );
+      }
+      const wantsTls = info.tls_required === true ||
+        (info.tls_available === true && tls !== null);
+      if (!this.#encrypted && wantsTls) {
+        await this.#upgrade(server, tls);
+      }
+      this.#checkOpen();
+      this.#connected = true;
+      this.#reader = this.#readLoop(this.#conn);
+    } catch (err) {
+      this.#done = true;
+      this.#closeConn();
+      throw asConnectionError(err, `Cannot connect to "${hostname}:${port}"`);
+    }
+  }
+
+  async #upgrade(server: Server, tls: TlsOptions | null | undefined) {
+    const material = await readTlsMaterial(tls);
+    if (material.cert !== undefined || material.key !== undefined) {
+      throw new errors.ConnectionError(
+        `Cannot present a client certificate to "${server.hostname}:${server.port}": ` +
+          "Deno upgrades to TLS without one; set tls.handshakeFirst (server: handshake_first)",
+      );
+    }
+    this.#checkOpen();
+    const conn = await Deno.startTls(this.#conn as Deno.TcpConn, {
+      hostname: server.tlsName || server.hostname,
+      caCerts: material.caCerts,
+    });
+    // From here on the TLS connection owns (and closes) the TCP one.
+    this.#conn = conn;
+    this.#encrypted = true;
+    this.#checkOpen();
+    await conn.handshake();
+  }
+
+  async #readInfo(conn: Deno.Conn): Promise<ServerInfo> {
+    const buf = new Uint8Array(READ_BUFFER_SIZE);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) {
+        throw new errors.ConnectionError(
+          "connection closed by the server before it sent INFO",
+        );
+      }
+      chunks.push(buf.slice(0, n));
+      size += n;
+      const all = chunks.length === 1
+        ? chunks[0]
+        : DataBuffer.concat(...chunks);
+      const line = extractProtocolMessage(all);
+      if (line !== "") {
+        const m = INFO.exec(line);
+        if (m === null) {
+          throw new errors.ConnectionError(
+            `unexpected first line from server: ${
+              JSON.stringify(line.slice(0, 80))
+            }`,
+          );
+        }
+        const info = JSON.parse(m[1]) as ServerInfo;
+        this.#inbound.push(all);
+        return info;
+      }
+      if (size > MAX_INFO_BYTES) {
+        throw new errors.ConnectionError(
+          `server sent ${size} bytes without an INFO line`,
+        );
+      }
+    }
+  }
+
+  async #readLoop(conn: Deno.Conn): Promise<void> {
+    const buf = new Uint8Array(READ_BUFFER_SIZE);
+    let err: Error | undefined;
+    try {
+      while (!this.#done) {
+        const n = await conn.read(buf);
+        if (n === null || this.#done) break;
+        // The parser keeps views into what it is given: never reuse `buf`.
+        this.#inbound.push(buf.slice(0, n));
+        this.#wakeIterator();
+      }
+    } catch (e) {
+      if (!this.#done) {
+        err = asConnectionError(e, "Cannot read from the NATS server");
+      }
+    }
+    if (!this.#done) await this.#shutdown(err, false, "reader");
+  }
+
+  async #writeLoop(conn: Deno.Conn): Promise<void> {
+    try {
+      while (this.#outbound.length > 0 && !this.#connClosed) {
+        const frames = this.#outbound;
+        this.#outbound = [];
+        const chunk = frames.length === 1
+          ? frames[0]
+          : DataBuffer.concat(...frames);
+        let offset = 0;
+        while (offset < chunk.length) {
+          offset += await conn.write(chunk.subarray(offset));
+        }
+      }
+    } catch (e) {
+      if (!this.#done) {
+        const err = asConnectionError(e, "Cannot write to the NATS server");
+        void this.#shutdown(err, false, "writer");
+      }
+    } finally {
+      this.#writer = undefined;
+    }
+  }
+
+  async *#iterate(): AsyncGenerator<Uint8Array> {
+    while (!this.#discarded) {
+      if (this.#inbound.length === 0) {
+        if (this.#done) return;
+        this.#wake = deferred<void>();
+        await this.#wake;
+        continue;
+      }
+      const frames = this.#inbound;
+      this.#inbound = [];
+      for (const frame of frames) {
+        if (this.#discarded) return;
+        if (this.#options.debug) console.info(`> ${render(frame)}`);
+        yield frame;
+      }
+    }
+  }
+
+  #wakeIterator(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.resolve();
+  }
+
+  /** Ends a connected transport once; every caller gets the same promise. */
+  #shutdown(err: Error | undefined, flush: boolean, by: Loop): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#done = true;
+    this.#closeError = err;
+    this.#closing = this.#finish(err, flush, by);
+    return this.#closing;
+  }
+
+  async #finish(err: Error | undefined, flush: boolean, by: Loop) {
+    if (flush && this.#writer !== undefined) {
+      await settleWithin(this.#writer, FLUSH_TIMEOUT_MS);
+    }
+    this.#closeConn();
+    this.#wakeIterator();
+    await this.#settleLoops(by);
+    this.#outbound = [];
+    this.#closedNotice.resolve(err);
+  }
+
+  /** Ends a transport that is not (or no longer) connected, without notice. */
+  #abandon(): Promise<void> {
+    this.#done = true;
+    if (this.#closing !== undefined) return this.#closing;
+    this.#abort.abort();
+    this.#closeConn();
+    this.#wakeIterator();
+    this.#closing = this.#settleLoops("caller");
+    return this.#closing;
+  }
+
+  async #settleLoops(by: Loop): Promise<void> {
+    const loops: Promise<void>[] = [];
+    if (this.#connecting !== undefined) loops.push(this.#connecting);
+    if (by !== "reader" && this.#reader !== undefined) loops.push(this.#reader);
+    if (by !== "writer" && this.#writer !== undefined) loops.push(this.#writer);
+    await Promise.allSettled(loops);
+  }
+
+  #checkOpen(): void {
+    if (this.#done) {
+      throw new errors.ConnectionError("connection closed while connecting");
+    }
+  }
+
+  #closeConn(): void {
+    if (this.#connClosed || this.#conn === undefined) return;
+    this.#connClosed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime (e.g. after a failed TLS upgrade).
+    }
+  }
+}
+
+async function readTlsMaterial(
+  tls: TlsOptions | null | undefined,
+): Promise<TlsMaterial> {
+  if (!tls) return {};
+  const ca = tls.caFile ? await readTlsFile(tls.caFile, "caFile") : tls.ca;
+  const cert = tls.certFile
+    ? await readTlsFile(tls.certFile, "certFile")
+    : tls.cert;
+  const key = tls.keyFile ? await readTlsFile(tls.keyFile, "keyFile") : tls.key;
+  return { caCerts: ca ? [ca] : undefined, cert, key };
+}
+
+async function readTlsFile(path: string, option: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (cause) {
+    throw new errors.ConnectionError(
+      `Cannot read tls.${option} "${path}": ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
+/** Keeps NATS errors as they are; wraps anything else in a `ConnectionError`. */
+function asConnectionError(e: unknown, action: string): Error {
+  if (
+    e instanceof errors.ConnectionError ||
+    e instanceof errors.InvalidArgumentError ||
+    e instanceof errors.AuthorizationError ||
+    e instanceof errors.ProtocolError
+  ) {
+    return e;
+  }
+  if (e instanceof Deno.errors.ConnectionRefused) {
+    return new errors.ConnectionError("connection refused", { cause: e });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new errors.ConnectionError(`${action}: ${message}`, { cause: e });
+}
+
+/** Waits for `p` to settle, or `ms`, whichever comes first; never rejects. */
+async function settleWithin(p: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([p.catch(() => {}), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
