@@ -1,0 +1,242 @@
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  Option,
+} from "commander";
+import { deviceIdProblem, PACKAGE_VERSION } from "../contracts/mod.ts";
+import { FleetCommandsClient } from "./client.ts";
+import { DurationSyntaxError, parseDuration } from "./cli_duration.ts";
+import {
+  CliConnectionError,
+  CliUsageError,
+  connectForCli,
+  DEFAULT_NATS_URL,
+} from "./cli_connection.ts";
+import { EXIT_CODES_HELP, ExitCode } from "./cli_exit_codes.ts";
+import {
+  pingResultsJson,
+  renderPingFailures,
+  renderPingTable,
+} from "./cli_output.ts";
+import { exitCodeFor, pingAll } from "./cli_ping_results.ts";
+
+/** Where the CLI writes text: standard output or standard error. */
+export interface CliWriter {
+  /** Writes `text` as is (the CLI adds its own newlines). */
+  write(text: string): void;
+}
+
+/** Options of {@linkcode runCli}. */
+export interface RunCliOptions {
+  /**
+   * Where results and `--help` go.
+   *
+   * @default {the process's standard output}
+   */
+  stdout?: CliWriter;
+  /**
+   * Where errors and per-device failure lines go.
+   *
+   * @default {the process's standard error}
+   */
+  stderr?: CliWriter;
+  /**
+   * Environment to read `NATS_URL` from.
+   *
+   * @default {the process's environment}
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** The flags of `fleet`, as commander hands them over. */
+interface GlobalFlags {
+  server: string;
+  user?: string;
+  password?: string;
+  token?: string;
+  creds?: string;
+  timeout: number;
+  json?: boolean;
+}
+
+/**
+ * Runs the `fleet` CLI with `args` (without the program name) and resolves
+ * with its exit code (see {@linkcode ExitCode}); never exits the process
+ * and never rejects. `fleet ping <device-id...>` pings every device in
+ * parallel and prints a table (or `--json`), plus one line on stderr per
+ * device that did not answer.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCli } from "@harmony/fleet/operator";
+ * const code = await runCli(["ping", "vm-device-00", "--timeout", "2s"]);
+ * Deno.exit(code);
+ * ```
+ */
+export async function runCli(
+  args: readonly string[],
+  options: RunCliOptions = {},
+): Promise<number> {
+  const stdout = options.stdout ?? processWriter(Deno.stdout);
+  const stderr = options.stderr ?? processWriter(Deno.stderr);
+  const natsUrl = options.env ? options.env.NATS_URL : Deno.env.get("NATS_URL");
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram({
+    stdout,
+    stderr,
+    natsUrl: natsUrl || undefined,
+    done: (code) => exitCode = code,
+  });
+  try {
+    await program.parseAsync([...args], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed help, the version or the error.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    if (error instanceof CliUsageError) {
+      stderr.write(`error: ${error.message}\n`);
+      return ExitCode.Usage;
+    }
+    if (error instanceof CliConnectionError) {
+      stderr.write(`error: ${error.message}\n`);
+      return ExitCode.Connection;
+    }
+    stderr.write(
+      `error: unexpected failure (a bug in fleet): ${
+        error instanceof Error ? error.stack ?? error.message : String(error)
+      }\n`,
+    );
+    return ExitCode.Internal;
+  }
+}
+
+interface ProgramContext {
+  stdout: CliWriter;
+  stderr: CliWriter;
+  natsUrl: string | undefined;
+  done: (code: number) => void;
+}
+
+function buildProgram(context: ProgramContext): Command {
+  const { stdout, stderr } = context;
+  const program = new Command("fleet")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => stderr.write(text),
+      getOutHelpWidth: () => 80,
+      getErrHelpWidth: () => 80,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .configureHelp({ showGlobalOptions: true })
+    .description(
+      "Send commands to the agents of a fleet of edge devices over NATS.",
+    )
+    .version(PACKAGE_VERSION, "--version", "print the version and exit")
+    .helpOption("-h, --help", "print this help and exit")
+    .addOption(
+      new Option(
+        "-s, --server <url>",
+        "NATS server URL, or several comma-separated (env NATS_URL)",
+      ).default(context.natsUrl ?? DEFAULT_NATS_URL),
+    )
+    .option("--user <name>", "user name to connect with")
+    .option("--password <password>", "password of --user")
+    .option("--token <token>", "authentication token")
+    .option("--creds <file>", "NATS user credentials (.creds) file")
+    .addOption(
+      new Option(
+        "--timeout <duration>",
+        "how long to wait for each reply and for the connection: 5s, 500ms, " +
+          "or plain milliseconds",
+      ).default(DEFAULT_TIMEOUT_MS, "5s").argParser(parseTimeoutFlag),
+    )
+    .option("--json", "print the results as JSON")
+    .showSuggestionAfterError(true)
+    .addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
+
+  program
+    .command("ping")
+    .description(
+      "Ping devices' agents in parallel: round-trip time, agent version, " +
+        "uptime, runtime.",
+    )
+    .argument("<device-id...>", "ids of the devices to ping")
+    .addHelpText("after", `\n${EXIT_CODES_HELP}\n`)
+    .action(
+      async (deviceIds: string[], _options: unknown, command: Command) => {
+        const flags = command.optsWithGlobals<GlobalFlags>();
+        context.done(await ping(deviceIds, flags, context));
+      },
+    );
+
+  return program;
+}
+
+async function ping(
+  deviceIds: readonly string[],
+  flags: GlobalFlags,
+  context: ProgramContext,
+): Promise<number> {
+  for (const deviceId of deviceIds) {
+    const problem = deviceIdProblem(deviceId);
+    if (problem !== undefined) {
+      throw new CliUsageError(
+        `Invalid device id ${JSON.stringify(deviceId)}: ${problem}`,
+      );
+    }
+  }
+  const unique = [...new Set(deviceIds)];
+  const nc = await connectForCli({
+    server: flags.server,
+    user: flags.user,
+    password: flags.password,
+    token: flags.token,
+    creds: flags.creds,
+    timeoutMs: flags.timeout,
+  });
+  let results;
+  try {
+    const client = new FleetCommandsClient(nc, { timeoutMs: flags.timeout });
+    results = await pingAll(client, unique);
+  } finally {
+    await nc.close();
+  }
+  if (flags.json) {
+    context.stdout.write(`${JSON.stringify(pingResultsJson(results))}\n`);
+  } else {
+    context.stdout.write(renderPingTable(results));
+  }
+  const failures = renderPingFailures(results);
+  if (failures !== "") context.stderr.write(failures);
+  return exitCodeFor(results);
+}
+
+function parseTimeoutFlag(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    if (error instanceof DurationSyntaxError) {
+      throw new InvalidArgumentError(
+        "expected a duration greater than 0 such as 5s, 500ms or 2000 (milliseconds).",
+      );
+    }
+    throw error;
+  }
+}
+
+function processWriter(file: { writeSync(p: Uint8Array): number }): CliWriter {
+  const encoder = new TextEncoder();
+  return {
+    write(text: string): void {
+      let bytes = encoder.encode(text);
+      while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+    },
+  };
+}

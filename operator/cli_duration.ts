@@ -1,0 +1,57 @@
+/**
+ * Thrown by {@linkcode parseDuration} for text that is not a duration.
+ *
+ * @example
+ * ```ts
+ * import { DurationSyntaxError, parseDuration } from "./cli_duration.ts";
+ * try {
+ *   parseDuration("soon");
+ * } catch (error) {
+ *   error instanceof DurationSyntaxError; // true
+ * }
+ * ```
+ */
+export class DurationSyntaxError extends TypeError {
+  /** The text that was rejected. */
+  readonly text: string;
+
+  /** Builds the error for `text`. */
+  constructor(text: string) {
+    super(
+      `Invalid duration ${
+        JSON.stringify(text)
+      }: expected a positive number with a unit (ms, s, m, h), e.g. 5s or 500ms, or plain milliseconds`,
+    );
+    this.name = "DurationSyntaxError";
+    this.text = text;
+  }
+}
+
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Parses a duration as the CLI's `--timeout` takes it: a number with a unit
+ * (`ms`, `s`, `m`, `h`: `500ms`, `5s`, `1.5s`, `2m`) or a plain number of
+ * milliseconds (`2000`). Returns milliseconds; must be greater than 0.
+ *
+ * @throws {DurationSyntaxError} for anything else (`0`, `-1s`, `5 s`, `soon`).
+ * @example
+ * ```ts
+ * import { parseDuration } from "./cli_duration.ts";
+ * parseDuration("5s"); // 5000
+ * parseDuration("250"); // 250
+ * ```
+ */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text.trim());
+  if (match === null) throw new DurationSyntaxError(text);
+  const ms = Number(match[1]) * UNIT_MS[match[2] ?? "ms"];
+  if (!(ms > 0) || !Number.isFinite(ms)) throw new DurationSyntaxError(text);
+  return ms;
+}

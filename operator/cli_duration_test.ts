@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { DurationSyntaxError, parseDuration } from "./cli_duration.ts";
+
+Deno.test("parseDuration() reads units and plain milliseconds", () => {
+  assert.equal(parseDuration("5s"), 5000);
+  assert.equal(parseDuration("500ms"), 500);
+  assert.equal(parseDuration("1.5s"), 1500);
+  assert.equal(parseDuration("2m"), 120_000);
+  assert.equal(parseDuration("1h"), 3_600_000);
+  assert.equal(parseDuration("2000"), 2000);
+  assert.equal(parseDuration(" 250 "), 250);
+});
+
+Deno.test("parseDuration() rejects zero, negatives, spaces, unknown units and words", () => {
+  for (
+    const text of [
+      "",
+      "0",
+      "0s",
+      "-1s",
+      "5 s",
+      "5sec",
+      "1d",
+      "soon",
+      "s",
+      "1e3",
+      "NaN",
+    ]
+  ) {
+    assert.throws(() => parseDuration(text), (error) => {
+      assert.ok(
+        error instanceof DurationSyntaxError,
+        `for ${JSON.stringify(text)}`,
+      );
+      assert.ok(error instanceof TypeError);
+      assert.equal(error.text, text);
+      assert.match(error.message, /^Invalid duration ".*": expected/);
+      return true;
+    });
+  }
+});

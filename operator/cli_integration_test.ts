@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "../nats/mod.ts";
+import { encodeJson, type PingReply } from "../contracts/mod.ts";
+import { runCli } from "./cli.ts";
+import { ExitCode } from "./cli_exit_codes.ts";
+import type { PingResultJson } from "./cli_output.ts";
+import {
+  startTestNatsServer,
+  TEST_PASSWORD,
+  TEST_USER,
+} from "./_test_nats_server.ts";
+
+const CLI_MAIN = new URL("./cli_main.ts", import.meta.url).pathname;
+
+function pingReply(deviceId: string, uptime = 192): PingReply {
+  return {
+    device_id: deviceId,
+    agent_version: "0.1.0",
+    uptime_s: uptime,
+    runtime: "disabled",
+  };
+}
+
+/** A stand-in agent: answers ping for each of `deviceIds` on one connection. */
+async function fakeAgents(
+  url: string,
+  deviceIds: string[],
+): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url,
+    user: TEST_USER,
+    pass: TEST_PASSWORD,
+  });
+  for (const deviceId of deviceIds) {
+    nc.subscribe(`device-commands.${deviceId}.ping`, {
+      callback: (error, msg) => {
+        if (!error) msg.respond(encodeJson(pingReply(deviceId)));
+      },
+    });
+  }
+  await nc.flush();
+  return nc;
+}
+
+async function run(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    stdout: { write: (text) => void (stdout += text) },
+    stderr: { write: (text) => void (stderr += text) },
+    env,
+  });
+  return { code, stdout, stderr };
+}
+
+function auth(url: string): string[] {
+  return ["-s", url, "--user", TEST_USER, "--password", TEST_PASSWORD];
+}
+
+Deno.test("runCli() ping prints a table of every device and returns 0 when all answered", async () => {
+  await using server = await startTestNatsServer();
+  await using _agents = await fakeAgents(server.url, ["dev-a", "dev-b"]);
+
+  const { code, stdout, stderr } = await run([
+    ...auth(server.url),
+    "ping",
+    "dev-a",
+    "dev-b",
+  ]);
+
+  assert.equal(code, ExitCode.Ok, stderr);
+  assert.equal(stderr, "");
+  const lines = stdout.trimEnd().split("\n");
+  assert.match(lines[0], /^DEVICE +STATUS +RTT +VERSION +UPTIME +RUNTIME$/);
+  assert.match(lines[1], /^dev-a +ok +\d+\.\dms +0\.1\.0 +3m12s +disabled$/);
+  assert.match(lines[2], /^dev-b +ok +\d+\.\dms +0\.1\.0 +3m12s +disabled$/);
+  assert.equal(lines.length, 3);
+});
+
+Deno.test("runCli() ping returns 1 and says which devices are offline or timed out", async () => {
+  await using server = await startTestNatsServer();
+  await using agents = await fakeAgents(server.url, ["dev-a"]);
+  agents.subscribe("device-commands.mute.ping", { callback: () => {} });
+  await agents.flush();
+
+  const { code, stdout, stderr } = await run([
+    ...auth(server.url),
+    "--timeout",
+    "200ms",
+    "ping",
+    "dev-a",
+    "gone",
+    "mute",
+  ]);
+
+  assert.equal(code, ExitCode.NotAllAnswered);
+  assert.match(stdout, /^dev-a +ok /m);
+  assert.match(stdout, /^gone +offline +- +- +- +-$/m);
+  assert.match(stdout, /^mute +timeout +- /m);
+  assert.equal(
+    stderr,
+    "gone: offline (no responders)\nmute: timed out after 200 ms\n",
+  );
+});
+
+Deno.test("runCli() ping --json prints one result per device, once per repeated id", async () => {
+  await using server = await startTestNatsServer();
+  await using _agents = await fakeAgents(server.url, ["dev-a"]);
+
+  const { code, stdout } = await run([
+    ...auth(server.url),
+    "ping",
+    "dev-a",
+    "gone",
+    "dev-a",
+    "--json",
+  ]);
+
+  assert.equal(code, ExitCode.NotAllAnswered);
+  const results: PingResultJson[] = JSON.parse(stdout);
+  assert.equal(results.length, 2);
+  assert.equal(results[0].device_id, "dev-a");
+  assert.equal(results[0].ok, true);
+  assert.equal(typeof results[0].rtt_ms, "number");
+  assert.deepEqual(results[0].reply, pingReply("dev-a"));
+  assert.equal(results[1].device_id, "gone");
+  assert.equal(results[1].ok, false);
+  assert.equal(results[1].rtt_ms, null);
+  assert.equal(results[1].error?.type, "offline");
+  assert.match(results[1].error!.message, /no responders/);
+});
+
+Deno.test("runCli() ping takes the server from NATS_URL when -s is not given", async () => {
+  await using server = await startTestNatsServer();
+  await using _agents = await fakeAgents(server.url, ["dev-a"]);
+
+  const { code, stderr } = await run(
+    ["--user", TEST_USER, "--password", TEST_PASSWORD, "ping", "dev-a"],
+    { NATS_URL: server.url },
+  );
+
+  assert.equal(code, ExitCode.Ok, stderr);
+});
+
+Deno.test("runCli() ping returns the connection code and names authentication for a wrong password", async () => {
+  await using server = await startTestNatsServer();
+
+  const { code, stdout, stderr } = await run([
+    "-s",
+    server.url,
+    "--user",
+    TEST_USER,
+    "--password",
+    "wrong",
+    "ping",
+    "dev-a",
+  ]);
+
+  assert.equal(code, ExitCode.Connection);
+  assert.equal(stdout, "");
+  assert.match(
+    stderr,
+    /^error: Cannot connect to NATS at ".*": authentication failed \(Authorization Violation\); check --user\/--password, --token or --creds\n$/,
+  );
+});
+
+Deno.test("fleet CLI process exits with the connection code and a clear message for a wrong password, 20 times in a row", async () => {
+  await using server = await startTestNatsServer();
+  const runOnce = async () => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        CLI_MAIN,
+        "-s",
+        server.url,
+        "--user",
+        TEST_USER,
+        "--password",
+        "wrong",
+        "ping",
+        "dev-a",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    return {
+      code: output.code,
+      stdout: new TextDecoder().decode(output.stdout),
+      stderr: new TextDecoder().decode(output.stderr),
+    };
+  };
+  // Two at a time: the machine is shared; 20 runs in all.
+  for (let round = 0; round < 10; round++) {
+    for (const result of await Promise.all([runOnce(), runOnce()])) {
+      assert.equal(result.code, ExitCode.Connection, result.stderr);
+      assert.equal(result.stdout, "");
+      assert.match(result.stderr, /authentication failed/);
+      assert.doesNotMatch(result.stderr, /Uncaught|panicked/);
+    }
+  }
+});

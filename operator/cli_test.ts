@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { PACKAGE_VERSION } from "../contracts/mod.ts";
+import { runCli } from "./cli.ts";
+import { ExitCode } from "./cli_exit_codes.ts";
+
+/** Runs the CLI in-process, capturing its output; no NATS server is needed by these cases. */
+async function run(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    stdout: { write: (text) => void (stdout += text) },
+    stderr: { write: (text) => void (stderr += text) },
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+Deno.test("runCli() prints help with the exit codes and returns 0 for --help", async () => {
+  const { code, stdout } = await run("--help");
+  assert.equal(code, ExitCode.Ok);
+  assert.match(stdout, /Usage: fleet/);
+  assert.match(stdout, /ping <device-id\.\.\.>/);
+  assert.match(stdout, /--server <url>/);
+  assert.match(stdout, /NATS_URL/);
+  assert.ok(stdout.includes("Exit codes:\n  0  every device answered"));
+  const ping = await run("ping", "--help");
+  assert.equal(ping.code, ExitCode.Ok);
+  assert.match(ping.stdout, /Usage: fleet ping/);
+  assert.match(ping.stdout, /--timeout <duration>/);
+  assert.match(ping.stdout, /Exit codes:/);
+});
+
+Deno.test("runCli() prints the package version for --version", async () => {
+  const { code, stdout } = await run("--version");
+  assert.equal(code, ExitCode.Ok);
+  assert.equal(stdout, `${PACKAGE_VERSION}\n`);
+});
+
+Deno.test("runCli() returns the usage code for a bad --timeout, naming the flag and the value", async () => {
+  for (const value of ["abc", "0", "-5s"]) {
+    const { code, stderr } = await run("ping", "d1", "--timeout", value);
+    assert.equal(code, ExitCode.Usage, value);
+    assert.match(stderr, /--timeout <duration>/);
+    assert.ok(stderr.includes(`'${value}'`), stderr);
+  }
+});
+
+Deno.test("runCli() returns the usage code for an invalid device id before connecting", async () => {
+  // -s points at a port nothing listens on: a connection attempt would give
+  // the connection code instead.
+  const { code, stderr } = await run(
+    "ping",
+    "ok-1",
+    "a.b",
+    "-s",
+    "nats://127.0.0.1:1",
+  );
+  assert.equal(code, ExitCode.Usage);
+  assert.match(stderr, /^error: Invalid device id "a\.b": contains "\."/);
+});
+
+Deno.test("runCli() returns the usage code for no command, an unknown command, a missing id and an unknown flag", async () => {
+  for (
+    const args of [[], ["pnig", "d1"], ["ping"], ["ping", "d1", "--bogus"]]
+  ) {
+    const { code, stderr } = await run(...args);
+    assert.equal(code, ExitCode.Usage, args.join(" "));
+    assert.notEqual(stderr, "");
+  }
+});
+
+Deno.test("runCli() returns the connection code when the server is unreachable", async () => {
+  const { code, stdout, stderr } = await run(
+    "ping",
+    "d1",
+    "-s",
+    "nats://127.0.0.1:1",
+  );
+  assert.equal(code, ExitCode.Connection);
+  assert.equal(stdout, "");
+  assert.match(
+    stderr,
+    /^error: Cannot connect to NATS at "nats:\/\/127\.0\.0\.1:1": server unreachable/,
+  );
+});

@@ -1,0 +1,345 @@
+import {
+  createInbox,
+  errors as natsErrors,
+  headers as natsHeaders,
+} from "@nats-io/nats-core";
+import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/nats-core";
+import {
+  decodeErrorReply,
+  decodePingReply,
+  deviceCommandSubject,
+  ERROR_CODES,
+  type ErrorKind,
+  ErrorKind as ErrorKinds,
+  Header,
+  PayloadError,
+  type PingReply,
+  Verb,
+} from "../contracts/mod.ts";
+import {
+  BadReplyError,
+  type CommandError,
+  type CommandErrorOptions,
+  CommandTimeoutError,
+  DeviceOfflineError,
+  NatsTransportError,
+  RemoteCommandError,
+} from "./errors.ts";
+
+/** Options of {@linkcode FleetCommandsClient}. */
+export interface FleetCommandsClientOptions {
+  /**
+   * How long each command waits for its reply, in milliseconds, unless the
+   * call says otherwise. Also sent to the agent as the request's deadline.
+   *
+   * @default {5000}
+   */
+  timeoutMs?: number;
+  /**
+   * Who is sending, sent as `X-Harmony-Operator-Sub` for the agent's log.
+   * When omitted, the user name the connection was opened with is used if
+   * the connection exposes it (the `nats-core` connections do, as
+   * `options.user`); otherwise the header is not sent. Tokens are never sent.
+   *
+   * @default {the connection's user name, if any}
+   */
+  operatorSub?: string;
+}
+
+/** Per-call options of the {@linkcode FleetCommandsClient} commands. */
+export interface CommandOptions {
+  /**
+   * How long to wait for the reply, in milliseconds.
+   *
+   * @default {the client's `timeoutMs`}
+   */
+  timeoutMs?: number;
+  /**
+   * Aborts the command: it then rejects with `signal.reason`, and a late
+   * reply is ignored.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Turns a success reply body into the verb's reply, or throws `PayloadError`. */
+type ReplyDecoder<T> = (data: Uint8Array, deviceId: string) => T;
+
+const EMPTY_BODY = new Uint8Array(0);
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/**
+ * Sends commands to devices' agents over NATS request/reply and returns
+ * their typed replies. Failures reject with a {@linkcode CommandError}
+ * subclass: {@linkcode DeviceOfflineError}, {@linkcode CommandTimeoutError},
+ * {@linkcode BadReplyError}, {@linkcode RemoteCommandError} or
+ * {@linkcode NatsTransportError}. The connection is the caller's: the client
+ * never opens or closes it.
+ *
+ * Every request carries `X-Harmony-Request-Id` (a fresh UUID),
+ * `X-Harmony-Deadline` (now + timeout, epoch ms) and, when known,
+ * `X-Harmony-Operator-Sub`.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "@harmony/fleet/nats";
+ * import { FleetCommandsClient } from "@harmony/fleet/operator";
+ *
+ * const nc = await connect({ servers: "nats://127.0.0.1:4222" });
+ * const client = new FleetCommandsClient(nc, { timeoutMs: 2000 });
+ * const reply = await client.ping("vm-device-00");
+ * console.log(reply.agent_version, reply.uptime_s);
+ * await nc.close();
+ * ```
+ */
+export class FleetCommandsClient {
+  #nc: NatsConnection;
+  #timeoutMs: number;
+  #operatorSub: string | undefined;
+
+  /** Wraps `nc`; see {@linkcode FleetCommandsClientOptions}. */
+  constructor(nc: NatsConnection, options: FleetCommandsClientOptions = {}) {
+    this.#nc = nc;
+    this.#timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#operatorSub = options.operatorSub ?? connectionUser(nc);
+  }
+
+  /** The default timeout of this client's commands, in milliseconds. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  /**
+   * Asks the agent of `deviceId` whether it is alive; resolves with its
+   * {@linkcode PingReply}. The body sent is empty (ping has no fields), so
+   * the request is the same as `nats req device-commands.<id>.ping ""`.
+   *
+   * @throws {InvalidDeviceIdError} (a `TypeError`, as a rejection) when
+   *   `deviceId` is not a valid device id; nothing is sent then.
+   * @throws {DeviceOfflineError} at once when no agent for it is connected.
+   * @throws {CommandTimeoutError} when no reply came in time.
+   * @throws {RemoteCommandError} when the agent answered with an error.
+   * @throws {BadReplyError} when the reply is not a ping reply from that device.
+   * @throws {NatsTransportError} when the connection raised anything else.
+   * @example
+   * ```ts ignore
+   * const reply = await client.ping("vm-device-00", { timeoutMs: 1000 });
+   * reply.runtime; // "podman" or "disabled"
+   * ```
+   */
+  ping(deviceId: string, options?: CommandOptions): Promise<PingReply> {
+    return this.#request(
+      deviceId,
+      Verb.Ping,
+      EMPTY_BODY,
+      decodePingReplyFrom,
+      options,
+    );
+  }
+
+  // The one path every verb takes: validate, send, classify, decode.
+  // Kept to a single await so it costs little over a raw `nc.request`.
+  async #request<T>(
+    deviceId: string,
+    verb: Verb,
+    body: Uint8Array,
+    decode: ReplyDecoder<T>,
+    options: CommandOptions | undefined,
+  ): Promise<T> {
+    // Throws InvalidDeviceIdError before anything touches the connection.
+    const subject = deviceCommandSubject(deviceId, verb);
+    const timeoutMs = options?.timeoutMs === undefined
+      ? this.#timeoutMs
+      : checkTimeout(options.timeoutMs);
+    const signal = options?.signal;
+    signal?.throwIfAborted();
+
+    const requestId = crypto.randomUUID();
+    const headers = natsHeaders();
+    headers.set(Header.RequestId, requestId);
+    headers.set(Header.Deadline, String(Date.now() + timeoutMs));
+    if (this.#operatorSub !== undefined) {
+      headers.set(Header.OperatorSub, this.#operatorSub);
+    }
+
+    let msg: Msg;
+    try {
+      msg = signal === undefined
+        ? await this.#nc.request(subject, body, { timeout: timeoutMs, headers })
+        : await requestWithSignal(
+          this.#nc,
+          subject,
+          body,
+          timeoutMs,
+          headers,
+          signal,
+        );
+    } catch (error) {
+      if (signal?.aborted && error === signal.reason) throw error;
+      throw classifyRequestError(error, {
+        deviceId,
+        verb,
+        requestId,
+        cause: error,
+      }, timeoutMs);
+    }
+
+    const errorCode = msg.headers?.get(Header.ServiceErrorCode);
+    if (errorCode) {
+      throw remoteError(msg, errorCode, { deviceId, verb, requestId });
+    }
+    try {
+      return decode(msg.data, deviceId);
+    } catch (error) {
+      if (error instanceof PayloadError) {
+        throw new BadReplyError({ deviceId, verb, requestId, cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+function decodePingReplyFrom(data: Uint8Array, deviceId: string): PingReply {
+  const reply = decodePingReply(data);
+  if (reply.device_id !== deviceId) {
+    throw new PayloadError(
+      `ping reply field "device_id" is ${
+        JSON.stringify(reply.device_id)
+      }, expected ${JSON.stringify(deviceId)}`,
+    );
+  }
+  return reply;
+}
+
+function checkTimeout(timeoutMs: number): number {
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+    throw new RangeError(
+      `Invalid timeout ${timeoutMs} ms: expected a finite number of milliseconds greater than 0`,
+    );
+  }
+  return timeoutMs;
+}
+
+// The connection's user name, when its implementation exposes its options
+// (nats-core's NatsConnectionImpl does). Only `user`: never a secret.
+function connectionUser(nc: NatsConnection): string | undefined {
+  const user = (nc as { options?: { user?: unknown } }).options?.user;
+  return typeof user === "string" && user !== "" ? user : undefined;
+}
+
+function connectionInboxPrefix(nc: NatsConnection): string | undefined {
+  const prefix = (nc as { options?: { inboxPrefix?: unknown } }).options
+    ?.inboxPrefix;
+  return typeof prefix === "string" && prefix !== "" ? prefix : undefined;
+}
+
+// nats-core raises NoRespondersError itself or as the cause of a
+// RequestError. Names are checked too, so a second copy of nats-core (a
+// different transport build) is still recognised.
+function isNoResponders(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (
+    error instanceof natsErrors.NoRespondersError ||
+    error.name === "NoResponders" || error.name === "NoRespondersError"
+  ) {
+    return true;
+  }
+  return error.cause !== error && isNoResponders(error.cause);
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof natsErrors.TimeoutError ||
+    (error instanceof Error && error.name === "TimeoutError");
+}
+
+function classifyRequestError(
+  error: unknown,
+  context: CommandErrorOptions,
+  timeoutMs: number,
+): CommandError {
+  if (isNoResponders(error)) return new DeviceOfflineError(context);
+  if (isTimeout(error)) {
+    return new CommandTimeoutError({ ...context, timeoutMs });
+  }
+  return new NatsTransportError(context);
+}
+
+const KIND_BY_CODE: ReadonlyMap<number, ErrorKind> = new Map(
+  (Object.entries(ERROR_CODES) as [ErrorKind, number][]).map((
+    [kind, code],
+  ) => [code, kind]),
+);
+
+// An error reply: the body says kind and message; when it does not parse,
+// the ADR-32 headers still say code and message, and the kind follows from
+// the code (an unknown code counts as `internal`, "anything else").
+function remoteError(
+  msg: Msg,
+  errorCode: string,
+  context: CommandErrorOptions,
+): RemoteCommandError {
+  const headers = msg.headers as MsgHdrs;
+  const headerCode = Number.parseInt(errorCode, 10);
+  let kind: ErrorKind | undefined;
+  let remoteMessage: string | undefined;
+  try {
+    const body = decodeErrorReply(msg.data);
+    kind = body.kind;
+    remoteMessage = body.message;
+  } catch (error) {
+    if (!(error instanceof PayloadError)) throw error;
+  }
+  kind ??= KIND_BY_CODE.get(headerCode) ?? ErrorKinds.Internal;
+  const code = Number.isSafeInteger(headerCode)
+    ? headerCode
+    : ERROR_CODES[kind];
+  remoteMessage ??= headers.get(Header.ServiceError);
+  return new RemoteCommandError({ ...context, kind, code, remoteMessage });
+}
+
+// A request that can be aborted. nats-core's `request()` cannot be
+// cancelled, so this one uses its own inbox subscription, timer and abort
+// listener, and removes all three as soon as it settles.
+function requestWithSignal(
+  nc: NatsConnection,
+  subject: string,
+  body: Uint8Array,
+  timeoutMs: number,
+  headers: MsgHdrs,
+  signal: AbortSignal,
+): Promise<Msg> {
+  return new Promise<Msg>((resolve, reject) => {
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let sub: ReturnType<NatsConnection["subscribe"]> | undefined;
+    const settle = (error: unknown, msg?: Msg) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      if (sub !== undefined && !sub.isClosed()) sub.unsubscribe();
+      if (error === undefined) resolve(msg!);
+      else reject(error);
+    };
+    const onAbort = () => settle(signal.reason);
+    try {
+      sub = nc.subscribe(createInbox(connectionInboxPrefix(nc)), {
+        callback: (error, msg) => {
+          if (error) settle(error);
+          else if (msg.data.length === 0 && msg.headers?.code === 503) {
+            settle(new natsErrors.NoRespondersError(subject));
+          } else settle(undefined, msg);
+        },
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(
+        () => settle(new natsErrors.TimeoutError()),
+        timeoutMs,
+      );
+      nc.publish(subject, body, { reply: sub.getSubject(), headers });
+    } catch (error) {
+      settle(error);
+    }
+  });
+}

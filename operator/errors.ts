@@ -1,0 +1,230 @@
+import type { ErrorKind, PayloadError } from "../contracts/mod.ts";
+
+/** Fields every {@linkcode CommandError} carries, given to its constructor. */
+export interface CommandErrorOptions extends ErrorOptions {
+  /** The device the command was for. */
+  deviceId: string;
+  /** The verb of the command, e.g. `"ping"`. */
+  verb: string;
+  /** The `X-Harmony-Request-Id` the request was sent with. */
+  requestId: string;
+}
+
+/**
+ * Base class of every error a {@linkcode FleetCommandsClient} command
+ * rejects with (an invalid device id aside, which is an
+ * `InvalidDeviceIdError`, a `TypeError`, thrown before anything is sent).
+ *
+ * @example
+ * ```ts ignore
+ * import { CommandError } from "@harmony/fleet/operator";
+ * try {
+ *   await client.ping("vm-device-00");
+ * } catch (error) {
+ *   if (error instanceof CommandError) console.error(error.deviceId, error.message);
+ * }
+ * ```
+ */
+export class CommandError extends Error {
+  /** The device the command was for. */
+  readonly deviceId: string;
+  /** The verb of the command, e.g. `"ping"`. */
+  readonly verb: string;
+  /** The `X-Harmony-Request-Id` the request was sent with. */
+  readonly requestId: string;
+
+  /**
+   * Builds the error; `message` is used as given, `options.cause` passed
+   * through.
+   */
+  constructor(message: string, options: CommandErrorOptions) {
+    super(message, options.cause === undefined ? undefined : options);
+    this.name = "CommandError";
+    this.deviceId = options.deviceId;
+    this.verb = options.verb;
+    this.requestId = options.requestId;
+  }
+}
+
+/**
+ * No agent is connected for the device: NATS answered the request with
+ * "no responders" (status 503), at once rather than after the timeout.
+ *
+ * @example
+ * ```ts ignore
+ * import { DeviceOfflineError } from "@harmony/fleet/operator";
+ * try {
+ *   await client.ping("d-17");
+ * } catch (error) {
+ *   if (error instanceof DeviceOfflineError) console.log(`${error.deviceId} is offline`);
+ * }
+ * ```
+ */
+export class DeviceOfflineError extends CommandError {
+  /** Builds the error; `options.cause` is the NATS no-responders error. */
+  constructor(options: CommandErrorOptions) {
+    super(
+      `Cannot ${options.verb} device "${options.deviceId}": no responders (no agent connected for it)`,
+      options,
+    );
+    this.name = "DeviceOfflineError";
+  }
+}
+
+/** Options of {@linkcode CommandTimeoutError}. */
+export interface CommandTimeoutErrorOptions extends CommandErrorOptions {
+  /** How long the client waited for the reply, in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * An agent took the request (or may have) but no reply came within the
+ * timeout.
+ *
+ * @example
+ * ```ts ignore
+ * import { CommandTimeoutError } from "@harmony/fleet/operator";
+ * try {
+ *   await client.ping("d-17", { timeoutMs: 500 });
+ * } catch (error) {
+ *   if (error instanceof CommandTimeoutError) console.log(error.timeoutMs); // 500
+ * }
+ * ```
+ */
+export class CommandTimeoutError extends CommandError {
+  /** How long the client waited for the reply, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /** Builds the error; `options.cause` is the NATS timeout error. */
+  constructor(options: CommandTimeoutErrorOptions) {
+    super(
+      `Cannot ${options.verb} device "${options.deviceId}": no reply within ${options.timeoutMs} ms`,
+      options,
+    );
+    this.name = "CommandTimeoutError";
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** Options of {@linkcode BadReplyError}. */
+export interface BadReplyErrorOptions extends CommandErrorOptions {
+  /** What was wrong with the reply. */
+  cause: PayloadError;
+}
+
+/**
+ * A reply came but it is not a well-formed reply for the verb (not JSON,
+ * wrong shape, or from another device than the one asked). `cause` is the
+ * `PayloadError` saying which field was wrong.
+ *
+ * @example
+ * ```ts ignore
+ * import { BadReplyError } from "@harmony/fleet/operator";
+ * try {
+ *   await client.ping("d-17");
+ * } catch (error) {
+ *   if (error instanceof BadReplyError) console.log(error.cause.message);
+ * }
+ * ```
+ */
+export class BadReplyError extends CommandError {
+  /** What was wrong with the reply. */
+  declare readonly cause: PayloadError;
+
+  /** Builds the error around the `PayloadError` in `options.cause`. */
+  constructor(options: BadReplyErrorOptions) {
+    super(
+      `Cannot ${options.verb} device "${options.deviceId}": bad reply: ${options.cause.message}`,
+      options,
+    );
+    this.name = "BadReplyError";
+  }
+}
+
+/** Options of {@linkcode RemoteCommandError}. */
+export interface RemoteCommandErrorOptions extends CommandErrorOptions {
+  /** The error kind the agent answered with. */
+  kind: ErrorKind;
+  /** The `Nats-Service-Error-Code` the agent answered with. */
+  code: number;
+  /** The agent's message (body `message`, else the `Nats-Service-Error` header). */
+  remoteMessage: string;
+}
+
+/**
+ * The agent answered with an error reply (`Nats-Service-Error-Code`
+ * header, `{"kind", "message"}` body).
+ *
+ * @example
+ * ```ts ignore
+ * import { RemoteCommandError } from "@harmony/fleet/operator";
+ * try {
+ *   await client.ping("d-17");
+ * } catch (error) {
+ *   if (error instanceof RemoteCommandError) console.log(error.kind, error.code);
+ * }
+ * ```
+ */
+export class RemoteCommandError extends CommandError {
+  /** The error kind the agent answered with. */
+  readonly kind: ErrorKind;
+  /** The `Nats-Service-Error-Code` the agent answered with, e.g. `400`. */
+  readonly code: number;
+  /** The agent's own message. */
+  readonly remoteMessage: string;
+
+  /** Builds the error from the reply's kind, code and message. */
+  constructor(options: RemoteCommandErrorOptions) {
+    super(
+      `Cannot ${options.verb} device "${options.deviceId}": the agent answered ${options.kind} (${options.code})${
+        options.remoteMessage ? `: ${options.remoteMessage}` : ""
+      }`,
+      options,
+    );
+    this.name = "RemoteCommandError";
+    this.kind = options.kind;
+    this.code = options.code;
+    this.remoteMessage = options.remoteMessage;
+  }
+}
+
+/**
+ * The NATS connection raised something other than "no responders" or a
+ * timeout (closed or draining connection, permission violation, …). `cause`
+ * is what the connection raised.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatsTransportError } from "@harmony/fleet/operator";
+ * try {
+ *   await client.ping("d-17");
+ * } catch (error) {
+ *   if (error instanceof NatsTransportError) console.log(error.cause);
+ * }
+ * ```
+ */
+export class NatsTransportError extends CommandError {
+  /** Builds the error around what the connection raised (`options.cause`). */
+  constructor(options: CommandErrorOptions) {
+    super(
+      `Cannot ${options.verb} device "${options.deviceId}": ${
+        describeCause(options.cause)
+      }`,
+      options,
+    );
+    this.name = "NatsTransportError";
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    // nats-core wraps the interesting error (e.g. a permission violation)
+    // in a RequestError whose cause holds it.
+    const inner = cause.cause;
+    if (inner instanceof Error && inner.message !== cause.message) {
+      return `${cause.message}: ${inner.message}`;
+    }
+    return cause.message;
+  }
+  return String(cause);
+}

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { PayloadError } from "../contracts/mod.ts";
+import {
+  BadReplyError,
+  CommandError,
+  CommandTimeoutError,
+  DeviceOfflineError,
+  NatsTransportError,
+  RemoteCommandError,
+} from "./errors.ts";
+
+const context = {
+  deviceId: "d-17",
+  verb: "ping",
+  requestId: "00000000-0000-4000-8000-000000000000",
+};
+
+Deno.test("CommandError subclasses set name, fields, cause and a message quoting the device", () => {
+  const cause = new Error("503");
+  const cases: [CommandError, string, string][] = [
+    [
+      new DeviceOfflineError({ ...context, cause }),
+      "DeviceOfflineError",
+      'Cannot ping device "d-17": no responders (no agent connected for it)',
+    ],
+    [
+      new CommandTimeoutError({ ...context, cause, timeoutMs: 250 }),
+      "CommandTimeoutError",
+      'Cannot ping device "d-17": no reply within 250 ms',
+    ],
+    [
+      new NatsTransportError({
+        ...context,
+        cause: new Error("connection closed"),
+      }),
+      "NatsTransportError",
+      'Cannot ping device "d-17": connection closed',
+    ],
+    [
+      new RemoteCommandError({
+        ...context,
+        kind: "internal",
+        code: 500,
+        remoteMessage: "",
+      }),
+      "RemoteCommandError",
+      'Cannot ping device "d-17": the agent answered internal (500)',
+    ],
+  ];
+  for (const [error, name, message] of cases) {
+    assert.ok(error instanceof CommandError);
+    assert.ok(error instanceof Error);
+    assert.equal(error.name, name);
+    assert.equal(error.message, message);
+    assert.equal(error.deviceId, "d-17");
+    assert.equal(error.verb, "ping");
+    assert.equal(error.requestId, context.requestId);
+  }
+  assert.equal(cases[0][0].cause, cause);
+});
+
+Deno.test("BadReplyError() keeps the PayloadError as cause and in its message", () => {
+  const cause = new PayloadError(
+    'ping reply field "uptime_s" must be a non-negative integer, got -1',
+  );
+  const error = new BadReplyError({ ...context, cause });
+  assert.ok(error instanceof CommandError);
+  assert.equal(error.name, "BadReplyError");
+  assert.equal(error.cause, cause);
+  assert.equal(
+    error.message,
+    `Cannot ping device "d-17": bad reply: ${cause.message}`,
+  );
+});
+
+Deno.test("NatsTransportError() names both a wrapper error and its inner cause", () => {
+  const inner = new Error('Permissions Violation for Publish to "x"');
+  const wrapper = new Error("request failed", { cause: inner });
+  const error = new NatsTransportError({ ...context, cause: wrapper });
+  assert.equal(
+    error.message,
+    `Cannot ping device "d-17": request failed: ${inner.message}`,
+  );
+  assert.equal(error.cause, wrapper);
+});

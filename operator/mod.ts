@@ -1,0 +1,45 @@
+/**
+ * The operator side of `@harmony/fleet`: {@linkcode FleetCommandsClient},
+ * which sends commands to devices' agents over NATS request/reply and
+ * rejects with typed {@linkcode CommandError}s, and the `fleet` CLI
+ * ({@linkcode runCli}, exit codes in {@linkcode ExitCode}).
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "@harmony/fleet/nats";
+ * import { DeviceOfflineError, FleetCommandsClient } from "@harmony/fleet/operator";
+ *
+ * const nc = await connect({ servers: "nats://127.0.0.1:4222" });
+ * const client = new FleetCommandsClient(nc, { timeoutMs: 2000 });
+ * try {
+ *   const reply = await client.ping("vm-device-00");
+ *   console.log(`${reply.device_id} up for ${reply.uptime_s}s`);
+ * } catch (error) {
+ *   if (error instanceof DeviceOfflineError) console.log("offline");
+ *   else throw error;
+ * } finally {
+ *   await nc.close();
+ * }
+ * ```
+ *
+ * @module
+ */
+export {
+  type CommandOptions,
+  FleetCommandsClient,
+  type FleetCommandsClientOptions,
+} from "./client.ts";
+export {
+  BadReplyError,
+  type BadReplyErrorOptions,
+  CommandError,
+  type CommandErrorOptions,
+  CommandTimeoutError,
+  type CommandTimeoutErrorOptions,
+  DeviceOfflineError,
+  NatsTransportError,
+  RemoteCommandError,
+  type RemoteCommandErrorOptions,
+} from "./errors.ts";
+export { type CliWriter, runCli, type RunCliOptions } from "./cli.ts";
+export { ExitCode } from "./cli_exit_codes.ts";
