@@ -1,0 +1,74 @@
+// Command-line parsing of agent/main.ts, kept apart so it can be unit tested.
+import { PACKAGE_VERSION } from "../contracts/mod.ts";
+
+export type ParsedArgs =
+  | { kind: "run"; configPath: string }
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "usage_error"; message: string };
+
+export const USAGE =
+  `fleet-agent ${PACKAGE_VERSION}: answers device commands over NATS
+
+Usage:
+  deno run -A agent/main.ts --config <file>
+  deno task agent --config <file>
+
+Options:
+  -c, --config <file>  the agent's TOML config (required)
+  -h, --help           print this help and exit
+  -V, --version        print the version and exit
+
+Logs: one JSON object per line on stderr:
+  {"ts":"<RFC 3339 UTC>","level":"debug|info|warn|error","event":"<name>","device_id":"<id>",...}
+  "ready" is logged once the command subscription is confirmed by the server.
+
+Signals: SIGTERM or SIGINT stops taking new requests, finishes the ones in
+flight, drains the NATS connection and exits 0.
+
+Exit codes:
+  0  stopped by SIGTERM/SIGINT (or --help, --version)
+  1  unexpected internal error
+  2  bad usage, invalid config (missing file, bad value, unknown key,
+     unreadable creds file), or runtime_enabled = true and no podman API
+     socket answers (set CONTAINER_HOST, start \`podman system service\`,
+     or set runtime_enabled = false)
+  3  NATS authentication failed
+  4  NATS refused the command subscription or closed the connection for good
+`;
+
+export function parseArgs(args: readonly string[]): ParsedArgs {
+  let configPath: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "-h" || arg === "--help") return { kind: "help" };
+    if (arg === "-V" || arg === "--version") return { kind: "version" };
+    let value: string | undefined;
+    if (arg === "-c" || arg === "--config") {
+      value = args[++i];
+      if (value === undefined || value === "") {
+        return { kind: "usage_error", message: `option ${arg} needs a file` };
+      }
+    } else if (arg.startsWith("--config=")) {
+      value = arg.slice("--config=".length);
+      if (value === "") {
+        return { kind: "usage_error", message: "option --config needs a file" };
+      }
+    } else {
+      return {
+        kind: "usage_error",
+        message: arg.startsWith("-")
+          ? `unknown option ${JSON.stringify(arg)}`
+          : `unexpected argument ${JSON.stringify(arg)}`,
+      };
+    }
+    if (configPath !== undefined) {
+      return { kind: "usage_error", message: "option --config given twice" };
+    }
+    configPath = value;
+  }
+  if (configPath === undefined) {
+    return { kind: "usage_error", message: "missing --config <file>" };
+  }
+  return { kind: "run", configPath };
+}

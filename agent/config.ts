@@ -1,0 +1,372 @@
+import { deviceIdProblem } from "../contracts/mod.ts";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { dirname, isAbsolute, resolve } from "node:path";
+
+/** NATS connection settings of an agent: the `[nats]` table. */
+export interface AgentNatsConfig {
+  /** Server URLs tried in order, e.g. `["nats://127.0.0.1:4222"]`; never empty. */
+  servers: string[];
+  /** User name for user/password authentication; always set when `password` is. */
+  user?: string;
+  /** Password for user/password authentication. */
+  password?: string;
+  /** Token authentication; excludes user/password and `credsFile`. */
+  token?: string;
+  /** Absolute path of a `.creds` file (JWT + NKey seed); relative paths in the file are resolved against the config file's folder. */
+  credsFile?: string;
+}
+
+/** An agent's configuration, as read from its TOML file. */
+export interface AgentConfig {
+  /** The device this agent answers for: `[agent] device_id`. */
+  deviceId: string;
+  /** Whether to require and use podman: `[agent] runtime_enabled`, default `true`. */
+  runtimeEnabled: boolean;
+  /** Seconds between heartbeats: `[agent] heartbeat_interval_s`, default `10`. */
+  heartbeatIntervalS: number;
+  /** The `[nats]` table. */
+  nats: AgentNatsConfig;
+}
+
+/** Options of {@linkcode AgentConfigError}. */
+export interface AgentConfigErrorOptions extends ErrorOptions {
+  /** The dotted key the problem is about, e.g. `"agent.device_id"`. */
+  key?: string;
+  /** 1-based line of a TOML syntax error. */
+  line?: number;
+  /** 1-based column of a TOML syntax error. */
+  column?: number;
+}
+
+/**
+ * Thrown when an agent config cannot be loaded. The message names the file,
+ * the key and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { AgentConfigError, parseAgentConfig } from "@harmony/fleet/agent";
+ * try {
+ *   parseAgentConfig("[agent]\n", { path: "agent.toml" });
+ * } catch (error) {
+ *   (error as AgentConfigError).key; // "agent.device_id"
+ * }
+ * ```
+ */
+export class AgentConfigError extends Error {
+  /** The config file, as given. */
+  readonly path: string;
+  /** The dotted key at fault, when there is one. */
+  readonly key?: string;
+  /** Line of a TOML syntax error, 1-based. */
+  readonly line?: number;
+  /** Column of a TOML syntax error, 1-based. */
+  readonly column?: number;
+
+  /** Builds the error; `problem` says what is wrong with `path`. */
+  constructor(
+    path: string,
+    problem: string,
+    options?: AgentConfigErrorOptions,
+  ) {
+    super(`Cannot load agent config "${path}": ${problem}`, options);
+    this.name = "AgentConfigError";
+    this.path = path;
+    this.key = options?.key;
+    this.line = options?.line;
+    this.column = options?.column;
+  }
+}
+
+/** Options of {@linkcode parseAgentConfig}. */
+export interface ParseAgentConfigOptions {
+  /**
+   * Where the text came from: named in errors, and the base of a relative
+   * `creds_file`.
+   *
+   * @default {"agent.toml"}
+   */
+  path?: string;
+}
+
+/** Default of `[agent] heartbeat_interval_s`. */
+export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
+
+const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "": ["agent", "nats"],
+  agent: ["device_id", "runtime_enabled", "heartbeat_interval_s"],
+  nats: ["servers", "user", "password", "token", "creds_file"],
+};
+
+const EXPECTED: Readonly<Record<string, string>> = {
+  agent: 'with device_id = "<device id>"',
+  nats: 'with servers = ["nats://<host>:4222"]',
+  "agent.device_id": 'a device id such as "vm-device-00"',
+  "nats.servers": 'an array of server URLs such as ["nats://127.0.0.1:4222"]',
+};
+
+type Table = Record<string, unknown>;
+
+/**
+ * Reads and checks the agent config file at `path`.
+ *
+ * @throws {AgentConfigError} when the file is missing, unreadable, not TOML
+ * or not a valid config.
+ * @example
+ * ```ts ignore
+ * import { loadAgentConfig } from "@harmony/fleet/agent";
+ * const config = await loadAgentConfig("/etc/fleet/agent.toml");
+ * ```
+ */
+export async function loadAgentConfig(path: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const problem = error instanceof Deno.errors.NotFound
+      ? "the file does not exist"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied reading the file"
+      : `cannot read the file: ${(error as Error).message}`;
+    throw new AgentConfigError(path, problem, { cause: error });
+  }
+  return parseAgentConfig(text, { path });
+}
+
+/**
+ * Parses and checks agent config TOML. Unknown keys, in any table, are
+ * errors, so a typo is never silently ignored.
+ *
+ * @throws {AgentConfigError} naming the key and what was expected.
+ * @example
+ * ```ts
+ * import { parseAgentConfig } from "@harmony/fleet/agent";
+ * const config = parseAgentConfig(`
+ * [agent]
+ * device_id = "vm-device-00"
+ * [nats]
+ * servers = ["nats://127.0.0.1:4222"]
+ * `);
+ * config.heartbeatIntervalS; // 10
+ * ```
+ */
+export function parseAgentConfig(
+  text: string,
+  options: ParseAgentConfigOptions = {},
+): AgentConfig {
+  const path = options.path ?? "agent.toml";
+  const fail = (problem: string, key?: string): never => {
+    throw new AgentConfigError(path, problem, { key });
+  };
+
+  let root: Table;
+  try {
+    root = parseToml(text) as Table;
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const reason = error.message.replace(/^Invalid TOML document: /, "")
+      .split("\n")[0];
+    throw new AgentConfigError(
+      path,
+      `not valid TOML at line ${error.line}, column ${error.column}: ${reason}`,
+      { cause: error, line: error.line, column: error.column },
+    );
+  }
+  rejectUnknownKeys(root, "", fail);
+
+  const agent = requiredTable(root, "agent", fail);
+  const nats = requiredTable(root, "nats", fail);
+
+  const deviceId = requiredValue(agent, "agent.device_id", fail);
+  if (typeof deviceId !== "string") {
+    fail(
+      `key "agent.device_id" must be a string, got ${describe(deviceId)}`,
+      "agent.device_id",
+    );
+  }
+  const problem = deviceIdProblem(deviceId);
+  if (problem !== undefined) {
+    fail(
+      `key "agent.device_id" is not a valid device id (${
+        JSON.stringify(deviceId)
+      }): ${problem}`,
+      "agent.device_id",
+    );
+  }
+
+  const runtimeEnabled = agent.runtime_enabled ?? true;
+  if (typeof runtimeEnabled !== "boolean") {
+    fail(
+      `key "agent.runtime_enabled" must be true or false, got ${
+        describe(runtimeEnabled)
+      }`,
+      "agent.runtime_enabled",
+    );
+  }
+
+  const interval = agent.heartbeat_interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
+  if (
+    typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0
+  ) {
+    fail(
+      `key "agent.heartbeat_interval_s" must be a positive number of seconds, got ${
+        describe(interval)
+      }`,
+      "agent.heartbeat_interval_s",
+    );
+  }
+
+  return {
+    deviceId: deviceId as string,
+    runtimeEnabled: runtimeEnabled as boolean,
+    heartbeatIntervalS: interval as number,
+    nats: natsConfig(nats, path, fail),
+  };
+}
+
+function natsConfig(
+  nats: Table,
+  path: string,
+  fail: (problem: string, key?: string) => never,
+): AgentNatsConfig {
+  const servers = requiredValue(nats, "nats.servers", fail);
+  const expected =
+    'a non-empty array of server URLs, e.g. ["nats://127.0.0.1:4222"]';
+  if (!Array.isArray(servers) || servers.length === 0) {
+    fail(
+      `key "nats.servers" must be ${expected}, got ${describe(servers)}`,
+      "nats.servers",
+    );
+  }
+  (servers as unknown[]).forEach((server, index) => {
+    if (
+      typeof server !== "string" || server.trim() === "" || /\s/.test(server)
+    ) {
+      fail(
+        `key "nats.servers" must be ${expected}; entry ${index} is ${
+          describe(server)
+        }`,
+        "nats.servers",
+      );
+    }
+  });
+
+  const config: AgentNatsConfig = { servers: servers as string[] };
+  for (const key of ["user", "password", "token", "creds_file"] as const) {
+    const value = nats[key];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || value === "") {
+      fail(
+        `key "nats.${key}" must be a non-empty string, got ${describe(value)}`,
+        `nats.${key}`,
+      );
+    }
+  }
+  const { user, password, token, creds_file: credsFile } = nats as Record<
+    string,
+    string | undefined
+  >;
+  if (password !== undefined && user === undefined) {
+    fail('key "nats.password" is set but "nats.user" is not', "nats.password");
+  }
+  const methods = [
+    user !== undefined ? "nats.user" : undefined,
+    token !== undefined ? "nats.token" : undefined,
+    credsFile !== undefined ? "nats.creds_file" : undefined,
+  ].filter((method) => method !== undefined);
+  if (methods.length > 1) {
+    fail(
+      `keys ${
+        methods.map((key) => `"${key}"`).join(" and ")
+      } cannot be used together; choose one of user/password, token or creds_file`,
+      methods[1],
+    );
+  }
+  if (user !== undefined) config.user = user;
+  if (password !== undefined) config.password = password;
+  if (token !== undefined) config.token = token;
+  if (credsFile !== undefined) {
+    config.credsFile = isAbsolute(credsFile)
+      ? credsFile
+      : resolve(dirname(path), credsFile);
+  }
+  return config;
+}
+
+function rejectUnknownKeys(
+  table: Table,
+  prefix: string,
+  fail: (problem: string, key?: string) => never,
+): void {
+  const known = KNOWN_KEYS[prefix] ?? [];
+  for (const key of Object.keys(table)) {
+    if (known.includes(key)) continue;
+    const dotted = prefix === "" ? key : `${prefix}.${key}`;
+    const where = prefix === "" ? "at the top level" : `in [${prefix}]`;
+    fail(
+      `unknown key "${dotted}"; known keys ${where} are ${
+        known.map((k) => `"${k}"`).join(", ")
+      }`,
+      dotted,
+    );
+  }
+  if (prefix === "") {
+    for (const key of known) {
+      const value = table[key];
+      if (isTable(value)) rejectUnknownKeys(value, key, fail);
+    }
+  }
+}
+
+function requiredTable(
+  root: Table,
+  key: string,
+  fail: (problem: string, key?: string) => never,
+): Table {
+  const value = root[key];
+  if (value === undefined) {
+    return fail(`missing required table [${key}] (${EXPECTED[key]})`, key);
+  }
+  if (!isTable(value)) {
+    return fail(
+      `key "${key}" must be a table ([${key}]), got ${describe(value)}`,
+      key,
+    );
+  }
+  return value;
+}
+
+function requiredValue(
+  table: Table,
+  dotted: string,
+  fail: (problem: string, key?: string) => never,
+): unknown {
+  const value = table[dotted.split(".")[1]];
+  if (value === undefined) {
+    return fail(
+      `missing required key "${dotted}" (${EXPECTED[dotted]})`,
+      dotted,
+    );
+  }
+  return value;
+}
+
+function isTable(value: unknown): value is Table {
+  return typeof value === "object" && value !== null &&
+    !Array.isArray(value) && !(value instanceof Date);
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) {
+    return value.length === 0 ? "an empty array" : "an array";
+  }
+  if (value instanceof Date) return `a date (${value.toISOString()})`;
+  if (isTable(value)) return "a table";
+  if (typeof value === "string") return `a string (${JSON.stringify(value)})`;
+  if (typeof value === "number") {
+    return Number.isInteger(value)
+      ? `an integer (${value})`
+      : `a number (${value})`;
+  }
+  if (typeof value === "boolean") return `a boolean (${value})`;
+  return String(value);
+}

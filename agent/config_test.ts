@@ -1,0 +1,272 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  AgentConfigError,
+  loadAgentConfig,
+  parseAgentConfig,
+} from "./config.ts";
+
+const NATS = '[nats]\nservers = ["nats://127.0.0.1:4222"]\n';
+const AGENT = '[agent]\ndevice_id = "vm-device-00"\n';
+
+function configError(text: string, path = "/etc/fleet/agent.toml") {
+  try {
+    parseAgentConfig(text, { path });
+  } catch (error) {
+    assert.ok(error instanceof AgentConfigError, String(error));
+    assert.equal(error.name, "AgentConfigError");
+    assert.equal(error.path, path);
+    assert.ok(
+      error.message.startsWith(`Cannot load agent config "${path}": `),
+      error.message,
+    );
+    return error;
+  }
+  assert.fail("expected an AgentConfigError");
+}
+
+Deno.test("parseAgentConfig() reads a full config", () => {
+  const config = parseAgentConfig(
+    `[agent]
+device_id = "vm-device-00"
+runtime_enabled = false
+heartbeat_interval_s = 2.5
+
+[nats]
+servers = ["nats://a:4222", "nats://b:4222"]
+user = "device-vm-device-00"
+password = "s3cret"
+`,
+  );
+  assert.deepEqual(config, {
+    deviceId: "vm-device-00",
+    runtimeEnabled: false,
+    heartbeatIntervalS: 2.5,
+    nats: {
+      servers: ["nats://a:4222", "nats://b:4222"],
+      user: "device-vm-device-00",
+      password: "s3cret",
+    },
+  });
+});
+
+Deno.test("parseAgentConfig() applies defaults", () => {
+  const config = parseAgentConfig(AGENT + NATS);
+  assert.equal(config.runtimeEnabled, true);
+  assert.equal(config.heartbeatIntervalS, 10);
+  assert.deepEqual(config.nats, { servers: ["nats://127.0.0.1:4222"] });
+});
+
+Deno.test("parseAgentConfig() accepts a token", () => {
+  const config = parseAgentConfig(AGENT + NATS + 'token = "t0k"\n');
+  assert.equal(config.nats.token, "t0k");
+});
+
+Deno.test("parseAgentConfig() resolves creds_file against the config's folder", () => {
+  const config = parseAgentConfig(AGENT + NATS + 'creds_file = "d.creds"\n', {
+    path: "/etc/fleet/agent.toml",
+  });
+  assert.equal(config.nats.credsFile, "/etc/fleet/d.creds");
+  const absolute = parseAgentConfig(
+    AGENT + NATS + 'creds_file = "/srv/d.creds"\n',
+  );
+  assert.equal(absolute.nats.credsFile, "/srv/d.creds");
+});
+
+Deno.test("parseAgentConfig() rejects text that is not TOML, with its line", () => {
+  const error = configError(AGENT + "heartbeat_interval_s = \n" + NATS);
+  assert.equal(error.line, 3);
+  assert.equal(typeof error.column, "number");
+  assert.match(error.message, /not valid TOML at line 3, column \d+: /);
+  assert.ok(error.cause instanceof Error);
+});
+
+Deno.test("parseAgentConfig() rejects a missing table", () => {
+  const error = configError(AGENT);
+  assert.equal(error.key, "nats");
+  assert.match(
+    error.message,
+    /missing required table \[nats\] \(with servers = /,
+  );
+  assert.equal(configError(NATS).key, "agent");
+});
+
+Deno.test("parseAgentConfig() rejects a missing required key", () => {
+  const error = configError("[agent]\n" + NATS);
+  assert.equal(error.key, "agent.device_id");
+  assert.match(
+    error.message,
+    /missing required key "agent.device_id" \(a device id such as "vm-device-00"\)/,
+  );
+  assert.equal(configError(AGENT + "[nats]\n").key, "nats.servers");
+});
+
+Deno.test("parseAgentConfig() rejects wrong types, naming key and expectation", () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      "[agent]\ndevice_id = 42\n" + NATS,
+      "agent.device_id",
+      /key "agent.device_id" must be a string, got an integer \(42\)/,
+    ],
+    [
+      AGENT + 'runtime_enabled = "yes"\n' + NATS,
+      "agent.runtime_enabled",
+      /key "agent.runtime_enabled" must be true or false, got a string \("yes"\)/,
+    ],
+    [
+      AGENT + "heartbeat_interval_s = 0\n" + NATS,
+      "agent.heartbeat_interval_s",
+      /must be a positive number of seconds, got an integer \(0\)/,
+    ],
+    [
+      AGENT + 'heartbeat_interval_s = "10"\n' + NATS,
+      "agent.heartbeat_interval_s",
+      /must be a positive number of seconds, got a string \("10"\)/,
+    ],
+    [
+      AGENT + '[nats]\nservers = "nats://127.0.0.1:4222"\n',
+      "nats.servers",
+      /key "nats.servers" must be a non-empty array of server URLs.*got a string/,
+    ],
+    [
+      AGENT + "[nats]\nservers = []\n",
+      "nats.servers",
+      /got an empty array/,
+    ],
+    [
+      AGENT + '[nats]\nservers = ["nats://a:4222", 7]\n',
+      "nats.servers",
+      /entry 1 is an integer \(7\)/,
+    ],
+    [
+      AGENT + NATS + 'user = 1\npassword = "p"\n',
+      "nats.user",
+      /key "nats.user" must be a non-empty string, got an integer \(1\)/,
+    ],
+    [
+      AGENT + NATS + 'token = ""\n',
+      "nats.token",
+      /key "nats.token" must be a non-empty string, got a string \(""\)/,
+    ],
+    [
+      "agent = 5\n" + NATS,
+      "agent",
+      /key "agent" must be a table \(\[agent\]\), got an integer \(5\)/,
+    ],
+  ];
+  for (const [text, key, message] of cases) {
+    const error = configError(text);
+    assert.equal(error.key, key, text);
+    assert.match(error.message, message);
+  }
+});
+
+Deno.test("parseAgentConfig() rejects unknown keys in every table", () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      AGENT + "device-id = 1\n" + NATS,
+      "agent.device-id",
+      /unknown key "agent.device-id"; known keys in \[agent\] are "device_id", "runtime_enabled", "heartbeat_interval_s"/,
+    ],
+    [
+      AGENT + NATS + 'pasword = "x"\n',
+      "nats.pasword",
+      /unknown key "nats.pasword"; known keys in \[nats\] are/,
+    ],
+    [
+      AGENT + NATS + "[podman]\nsocket = 1\n",
+      "podman",
+      /unknown key "podman"; known keys at the top level are "agent", "nats"/,
+    ],
+    [
+      AGENT + "[agent.extra]\nx = 1\n" + NATS,
+      "agent.extra",
+      /unknown key "agent.extra"/,
+    ],
+  ];
+  for (const [text, key, message] of cases) {
+    const error = configError(text);
+    assert.equal(error.key, key, text);
+    assert.match(error.message, message);
+  }
+});
+
+Deno.test("parseAgentConfig() rejects an invalid device id", () => {
+  for (const id of ["", "a.b", "*", ">", "d 1", "dé"]) {
+    const error = configError(
+      `[agent]\ndevice_id = ${JSON.stringify(id)}\n` + NATS,
+    );
+    assert.equal(error.key, "agent.device_id");
+    assert.match(
+      error.message,
+      /key "agent.device_id" is not a valid device id \(.*\): /,
+    );
+  }
+});
+
+Deno.test("parseAgentConfig() rejects conflicting authentication", () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      'user = "u"\npassword = "p"\ntoken = "t"\n',
+      "nats.token",
+      /keys "nats.user" and "nats.token" cannot be used together; choose one of user\/password, token or creds_file/,
+    ],
+    [
+      'token = "t"\ncreds_file = "x.creds"\n',
+      "nats.creds_file",
+      /keys "nats.token" and "nats.creds_file" cannot be used together/,
+    ],
+    [
+      'user = "u"\ncreds_file = "x.creds"\n',
+      "nats.creds_file",
+      /keys "nats.user" and "nats.creds_file" cannot be used together/,
+    ],
+  ];
+  for (const [auth, key, message] of cases) {
+    const error = configError(AGENT + NATS + auth);
+    assert.equal(error.key, key);
+    assert.match(error.message, message);
+  }
+});
+
+Deno.test("parseAgentConfig() rejects a password without a user", () => {
+  const error = configError(AGENT + NATS + 'password = "p"\n');
+  assert.equal(error.key, "nats.password");
+  assert.match(
+    error.message,
+    /key "nats.password" is set but "nats.user" is not/,
+  );
+});
+
+Deno.test("loadAgentConfig() names a missing file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "nope.toml");
+    const error = await loadAgentConfig(path).then(
+      () => assert.fail("expected an error"),
+      (error) => error,
+    );
+    assert.ok(error instanceof AgentConfigError);
+    assert.equal(error.path, path);
+    assert.equal(
+      error.message,
+      `Cannot load agent config "${path}": the file does not exist`,
+    );
+    assert.ok(error.cause instanceof Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadAgentConfig() reads a file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "agent.toml");
+    await Deno.writeTextFile(path, AGENT + NATS + 'creds_file = "d.creds"\n');
+    const config = await loadAgentConfig(path);
+    assert.equal(config.deviceId, "vm-device-00");
+    assert.equal(config.nats.credsFile, join(dir, "d.creds"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

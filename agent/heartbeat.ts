@@ -1,0 +1,112 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  deviceHeartbeatSubject,
+  encodeJson,
+  type Heartbeat as HeartbeatMessage,
+  type Runtime,
+} from "../contracts/mod.ts";
+import { DEFAULT_HEARTBEAT_INTERVAL_S } from "./config.ts";
+import { Logger } from "./log.ts";
+import { pingReply } from "./ping_handler.ts";
+
+/** Options of {@linkcode Heartbeat}. */
+export interface HeartbeatOptions {
+  /** The device the heartbeat is for; published on `device-heartbeat.<deviceId>`. */
+  deviceId: string;
+  /** The runtime reported in each beat. */
+  runtime: Runtime;
+  /**
+   * Seconds between beats.
+   *
+   * @default {10}
+   */
+  intervalS?: number;
+  /**
+   * When the agent started, in `performance.now()` milliseconds, for `uptime_s`.
+   *
+   * @default {0} (the start of the process)
+   */
+  startedAt?: number;
+  /**
+   * Where failures to publish are logged.
+   *
+   * @default {new Logger()} (stderr)
+   */
+  logger?: Logger;
+}
+
+/**
+ * Publishes the agent's {@linkcode HeartbeatMessage} on
+ * `device-heartbeat.<id>`: once at {@linkcode Heartbeat.start}, then every
+ * `intervalS` seconds until disposed.
+ *
+ * @example
+ * ```ts ignore
+ * import { Heartbeat } from "@harmony/fleet/agent";
+ * await using heartbeat = new Heartbeat(nc, { deviceId: "d1", runtime: "disabled" });
+ * heartbeat.start();
+ * ```
+ */
+export class Heartbeat implements AsyncDisposable {
+  #nc: NatsConnection;
+  #subject: string;
+  #options: HeartbeatOptions;
+  #logger: Logger;
+  #timer?: ReturnType<typeof setInterval>;
+  #stopped = false;
+
+  /** Builds the publisher; nothing is sent until {@linkcode Heartbeat.start}. */
+  constructor(nc: NatsConnection, options: HeartbeatOptions) {
+    const intervalS = options.intervalS ?? DEFAULT_HEARTBEAT_INTERVAL_S;
+    if (!(intervalS > 0) || !Number.isFinite(intervalS)) {
+      throw new RangeError(
+        `Cannot start a heartbeat every ${intervalS} s: the interval must be a positive number`,
+      );
+    }
+    this.#nc = nc;
+    this.#subject = deviceHeartbeatSubject(options.deviceId);
+    this.#options = { ...options, intervalS };
+    this.#logger = options.logger ?? new Logger();
+  }
+
+  /** The subject beats are published on. */
+  get subject(): string {
+    return this.#subject;
+  }
+
+  /** Publishes the first beat now and schedules the next ones. Idempotent. */
+  start(): void {
+    if (this.#stopped || this.#timer !== undefined) return;
+    this.beat();
+    this.#timer = setInterval(
+      () => this.beat(),
+      this.#options.intervalS! * 1000,
+    );
+  }
+
+  /** Publishes one beat now; a failure is logged, never thrown. */
+  beat(): void {
+    const message: HeartbeatMessage = {
+      ...pingReply(this.#options),
+      ts: new Date().toISOString(),
+    };
+    try {
+      this.#nc.publish(this.#subject, encodeJson(message));
+    } catch (error) {
+      this.#logger.warn("heartbeat_failed", { subject: this.#subject, error });
+    }
+  }
+
+  /** Stops the beats. Idempotent. */
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Same as {@linkcode Heartbeat.stop}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.stop();
+    return Promise.resolve();
+  }
+}

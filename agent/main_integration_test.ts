@@ -1,0 +1,426 @@
+// The real agent process (`deno run -A agent/main.ts`) against a real
+// nats-server; and runAgent() in-process where a test handler is needed.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import { connect } from "../nats/mod.ts";
+import {
+  decodeErrorReply,
+  decodeHeartbeat,
+  decodePingReply,
+  deviceCommandSubject,
+  deviceHeartbeatSubject,
+  Header,
+  PACKAGE_VERSION,
+  Verb,
+} from "../contracts/mod.ts";
+import { parseAgentConfig } from "./config.ts";
+import { Logger } from "./log.ts";
+import { runAgent } from "./run_agent.ts";
+import {
+  AgentProcess,
+  freePort,
+  NatsServerProcess,
+  tempDir,
+  waitFor,
+} from "./_test_support.ts";
+
+const DEVICE = "main-dev-1";
+const USER = `device-${DEVICE}`;
+const PASSWORD = "device-pw";
+
+function startNats(options: { port?: number } = {}) {
+  return NatsServerProcess.start([
+    { user: "admin", password: "admin-pw" },
+    {
+      user: USER,
+      password: PASSWORD,
+      subscribe: [`device-commands.${DEVICE}.>`],
+      publish: [`device-heartbeat.${DEVICE}`],
+    },
+  ], options);
+}
+
+function agentToml(
+  url: string,
+  options: {
+    password?: string;
+    runtimeEnabled?: boolean;
+    heartbeatS?: number;
+  } = {},
+): string {
+  return `[agent]
+device_id = "${DEVICE}"
+runtime_enabled = ${options.runtimeEnabled ?? false}
+heartbeat_interval_s = ${options.heartbeatS ?? 10}
+
+[nats]
+servers = ["${url}"]
+user = "${USER}"
+password = "${options.password ?? PASSWORD}"
+`;
+}
+
+function connectAdmin(url: string): Promise<NatsConnection> {
+  return connect({ servers: url, user: "admin", pass: "admin-pw" });
+}
+
+async function ping(nc: NatsConnection, body = "", requestId?: string) {
+  const headers = natsHeaders();
+  if (requestId) headers.set(Header.RequestId, requestId);
+  return await nc.request(
+    deviceCommandSubject(DEVICE, Verb.Ping),
+    new TextEncoder().encode(body),
+    { timeout: 5000, headers },
+  );
+}
+
+Deno.test("agent/main.ts --help documents usage, log format and exit codes", async () => {
+  await using agent = new AgentProcess(["--help"]);
+  const { code, stdout } = await agent.exit();
+  assert.equal(code, 0);
+  assert.match(stdout, /--config <file>/);
+  assert.match(stdout, /Exit codes:/);
+  assert.match(stdout, /3 {2}NATS authentication failed/);
+  assert.match(stdout, /"event":"<name>"/);
+});
+
+Deno.test("agent/main.ts --version prints the package version", async () => {
+  await using agent = new AgentProcess(["--version"]);
+  const { code, stdout } = await agent.exit();
+  assert.equal(code, 0);
+  assert.equal(stdout.trim(), PACKAGE_VERSION);
+});
+
+Deno.test("agent/main.ts exits 2 on bad usage", async () => {
+  await using agent = new AgentProcess(["--frobnicate"]);
+  const { code, stderr } = await agent.exit();
+  assert.equal(code, 2);
+  assert.match(stderr, /^error: unknown option "--frobnicate"/);
+});
+
+Deno.test("agent/main.ts exits 2 naming a missing config file", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "missing.toml");
+  await using agent = new AgentProcess(["--config", path]);
+  const { code } = await agent.exit();
+  assert.equal(code, 2);
+  const event = agent.events.find((e) => e.event === "config_invalid");
+  assert.equal(event?.level, "error");
+  assert.equal(
+    event?.message,
+    `Cannot load agent config "${path}": the file does not exist`,
+  );
+  assert.equal(event?.path, path);
+});
+
+Deno.test("agent/main.ts exits 2 naming the key of an invalid config", async () => {
+  await using dir = await tempDir();
+  await using agent = await AgentProcess.withConfig(
+    dir.path,
+    agentToml("nats://127.0.0.1:1") + "pasword = 'x'\n",
+  );
+  const { code } = await agent.exit();
+  assert.equal(code, 2);
+  const event = agent.events.find((e) => e.event === "config_invalid");
+  assert.equal(event?.key, "nats.pasword");
+  assert.match(String(event?.message), /unknown key "nats.pasword"/);
+});
+
+Deno.test("agent/main.ts exits 2 when the creds file is missing", async () => {
+  await using dir = await tempDir();
+  await using agent = await AgentProcess.withConfig(
+    dir.path,
+    `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = ["nats://127.0.0.1:1"]\ncreds_file = "nope.creds"\n`,
+  );
+  const { code } = await agent.exit();
+  assert.equal(code, 2);
+  const event = agent.events.find((e) => e.event === "config_invalid");
+  assert.match(
+    String(event?.message),
+    new RegExp(
+      `Cannot read the NATS credentials file "${
+        join(dir.path, "nope.creds")
+      }" \\(nats.creds_file\\): the file does not exist`,
+    ),
+  );
+});
+
+Deno.test("agent/main.ts refuses to start when CONTAINER_HOST names no socket", async () => {
+  await using dir = await tempDir();
+  const missing = join(dir.path, "missing.sock");
+  const plain = join(dir.path, "plain.sock");
+  await Deno.writeTextFile(plain, "");
+  for (
+    const [path, problem] of [
+      [missing, "does not exist"],
+      [plain, "is not a socket (it is a regular file)"],
+    ]
+  ) {
+    await using agent = await AgentProcess.withConfig(
+      dir.path,
+      agentToml("nats://127.0.0.1:1", { runtimeEnabled: true }),
+      { env: { CONTAINER_HOST: `unix://${path}` } },
+    );
+    const { code } = await agent.exit();
+    assert.equal(code, 2);
+    const event = agent.events.find((e) => e.event === "runtime_unavailable");
+    assert.deepEqual(event?.tried, [path]);
+    assert.ok(
+      String(event?.message).includes(`${path} (CONTAINER_HOST): ${problem}`),
+    );
+    assert.match(String(event?.message), /set runtime_enabled = false/);
+    assert.match(String(event?.message), /podman system service/);
+  }
+});
+
+Deno.test("agent/main.ts serves ping, rejects bad requests, beats, and exits 0 on SIGTERM", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir();
+  await using agent = await AgentProcess.withConfig(
+    dir.path,
+    agentToml(nats.url, { heartbeatS: 0.5 }),
+  );
+  const nc = await connectAdmin(nats.url);
+  try {
+    const beats = nc.subscribe(deviceHeartbeatSubject(DEVICE), { max: 2 });
+    const ready = await agent.waitForEvent("ready");
+    assert.equal(ready.device_id, DEVICE);
+    assert.equal(ready.level, "info");
+    assert.equal(typeof ready.ts, "string");
+
+    const reply = await ping(nc, "", "req-42");
+    assert.equal(reply.headers?.get(Header.RequestId), "req-42");
+    const pong = decodePingReply(reply.data);
+    assert.deepEqual(
+      { ...pong, uptime_s: 0 },
+      {
+        device_id: DEVICE,
+        agent_version: PACKAGE_VERSION,
+        uptime_s: 0,
+        runtime: "disabled",
+      },
+    );
+    assert.ok(Number.isInteger(pong.uptime_s) && pong.uptime_s >= 0);
+
+    const malformed = await ping(nc, "{oops", "req-bad");
+    assert.equal(malformed.headers?.get(Header.ServiceErrorCode), "400");
+    assert.equal(malformed.headers?.get(Header.RequestId), "req-bad");
+    assert.equal(decodeErrorReply(malformed.data).kind, "bad_request");
+
+    const unknown = await nc.request(
+      `device-commands.${DEVICE}.reboot`,
+      undefined,
+      { timeout: 5000 },
+    );
+    assert.equal(unknown.headers?.get(Header.ServiceErrorCode), "400");
+    assert.equal(decodeErrorReply(unknown.data).kind, "bad_request");
+
+    const mismatch = await ping(nc, '{"verb":"exec"}');
+    assert.equal(decodeErrorReply(mismatch.data).kind, "bad_request");
+
+    const lateHeaders = natsHeaders();
+    lateHeaders.set(Header.Deadline, String(Date.now() - 1));
+    const late = await nc.request(
+      deviceCommandSubject(DEVICE, Verb.Ping),
+      undefined,
+      { timeout: 5000, headers: lateHeaders },
+    );
+    assert.equal(late.headers?.get(Header.ServiceErrorCode), "504");
+    assert.equal(decodeErrorReply(late.data).kind, "deadline_exceeded");
+
+    assert.equal(decodePingReply((await ping(nc)).data).device_id, DEVICE);
+
+    const received = [];
+    for await (const msg of beats) received.push(decodeHeartbeat(msg.data));
+    assert.equal(received.length, 2);
+    for (const beat of received) {
+      assert.equal(beat.device_id, DEVICE);
+      assert.equal(beat.agent_version, PACKAGE_VERSION);
+      assert.equal(beat.runtime, "disabled");
+      assert.match(beat.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+
+    agent.kill("SIGTERM");
+    const { code } = await agent.exit();
+    assert.equal(code, 0);
+    const events = agent.events.map((e) => e.event);
+    assert.ok(events.includes("shutting_down"), events.join(","));
+    assert.equal(events.at(-1), "stopped");
+    for (const line of agent.stderrLines) {
+      assert.doesNotThrow(
+        () => JSON.parse(line),
+        `not a JSON log line: ${line}`,
+      );
+    }
+  } finally {
+    await nc.close();
+  }
+});
+
+Deno.test("agent/main.ts reports podman as its runtime when the socket answers (stand-in server)", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir();
+  const socket = join(dir.path, "podman.sock");
+  // Stand-in for the podman API service (podman is not installed here).
+  await using _podman = Deno.serve(
+    { path: socket, transport: "unix", onListen: () => {} },
+    () => new Response("OK"),
+  );
+  await using agent = await AgentProcess.withConfig(
+    dir.path,
+    agentToml(nats.url, { runtimeEnabled: true }),
+    { env: { CONTAINER_HOST: `unix://${socket}` } },
+  );
+  const nc = await connectAdmin(nats.url);
+  try {
+    await agent.waitForEvent("ready");
+    assert.equal(decodePingReply((await ping(nc)).data).runtime, "podman");
+    agent.kill("SIGINT");
+    assert.equal((await agent.exit()).code, 0);
+  } finally {
+    await nc.close();
+  }
+});
+
+Deno.test("agent/main.ts keeps trying until NATS comes up", async () => {
+  const port = freePort();
+  await using dir = await tempDir();
+  await using agent = await AgentProcess.withConfig(
+    dir.path,
+    agentToml(`nats://127.0.0.1:${port}`),
+  );
+  await agent.waitForEvent("nats_connect_failed");
+  await using nats = await startNats({ port });
+  await agent.waitForEvent("ready");
+  const nc = await connectAdmin(nats.url);
+  try {
+    assert.equal(decodePingReply((await ping(nc)).data).device_id, DEVICE);
+  } finally {
+    await nc.close();
+  }
+  agent.kill("SIGTERM");
+  assert.equal((await agent.exit()).code, 0);
+});
+
+Deno.test("agent/main.ts logs a lost connection, reconnects and resubscribes", async () => {
+  const port = freePort();
+  await using dir = await tempDir();
+  let nats = await startNats({ port });
+  try {
+    await using agent = await AgentProcess.withConfig(
+      dir.path,
+      agentToml(nats.url),
+    );
+    await agent.waitForEvent("ready");
+    await nats[Symbol.asyncDispose]();
+    const lost = await agent.waitForEvent("nats_disconnected");
+    assert.equal(lost.level, "warn");
+    nats = await startNats({ port });
+    await agent.waitForEvent("nats_reconnected");
+    const nc = await connectAdmin(nats.url);
+    try {
+      const reply = await waitFor(
+        "a ping after reconnecting",
+        () => ping(nc).catch(() => undefined),
+      );
+      assert.equal(decodePingReply(reply.data).device_id, DEVICE);
+    } finally {
+      await nc.close();
+    }
+    agent.kill("SIGTERM");
+    assert.equal((await agent.exit()).code, 0);
+  } finally {
+    await nats[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("agent/main.ts exits 3 naming authentication on a wrong password, without crashing", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir();
+  const runs = Number(Deno.env.get("AGENT_AUTH_RUNS") ?? 20);
+  const parallel = 4;
+  for (let done = 0; done < runs; done += parallel) {
+    const batch = Math.min(parallel, runs - done);
+    await Promise.all(
+      Array.from({ length: batch }, async () => {
+        await using agent = await AgentProcess.withConfig(
+          dir.path,
+          agentToml(nats.url, { password: "wrong" }),
+        );
+        const { code, stderr } = await agent.exit();
+        assert.equal(code, 3, stderr);
+        const event = agent.events.find((e) => e.event === "nats_auth_failed");
+        assert.match(String(event?.message), /authentication failed/, stderr);
+        for (const line of agent.stderrLines) {
+          assert.doesNotThrow(
+            () => JSON.parse(line),
+            `crash output: ${stderr}`,
+          );
+        }
+      }),
+    );
+  }
+});
+
+Deno.test("runAgent() finishes the request in flight on shutdown, then returns 0", async () => {
+  await using nats = await startNats();
+  const config = parseAgentConfig(agentToml(nats.url));
+  const logs: Record<string, unknown>[] = [];
+  const controller = new AbortController();
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let started = 0;
+  const running = runAgent(config, {
+    signal: controller.signal,
+    logger: new Logger({ write: (line) => logs.push(JSON.parse(line)) }),
+    handlers: {
+      ping: async (ctx) => {
+        if (ctx.requestId !== "slow") return { finished: false };
+        started++;
+        await released;
+        return { finished: true };
+      },
+    },
+  });
+  await waitFor("ready", () => logs.find((l) => l.event === "ready"));
+  const nc = await connectAdmin(nats.url);
+  try {
+    const pending = ping(nc, "", "slow");
+    await waitFor(
+      "the request to start",
+      () => started === 1 ? true : undefined,
+    );
+    controller.abort("SIGTERM");
+    await waitFor(
+      "shutting_down",
+      () => logs.find((l) => l.event === "shutting_down"),
+    );
+    let exited = false;
+    running.then(() => (exited = true));
+    // The subscription is drained (no responders) while the request in
+    // flight is still being worked on, and the agent has not exited.
+    await waitFor(
+      "no responders",
+      () =>
+        nc.request(deviceCommandSubject(DEVICE, Verb.Ping), undefined, {
+          timeout: 2000,
+        }).then(
+          () => undefined,
+          (error) => error.message.includes("no responders") ? true : undefined,
+        ),
+    );
+    assert.equal(exited, false);
+    release();
+    const reply = await pending;
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(reply.data)), {
+      finished: true,
+    });
+    assert.equal(reply.headers?.get(Header.RequestId), "slow");
+    assert.equal(await running, 0);
+    assert.equal(logs.at(-1)?.event, "stopped");
+  } finally {
+    await nc.close();
+  }
+});

@@ -1,0 +1,32 @@
+/**
+ * The device side of `@harmony/fleet`: the agent that answers NATS requests
+ * on `device-commands.<device-id>.<verb>` and publishes a heartbeat on
+ * `device-heartbeat.<device-id>`.
+ *
+ * Run it with `deno run -A agent/main.ts --config <file>`; or build your own
+ * from the pieces exported here: {@linkcode loadAgentConfig} (the TOML
+ * config), {@linkcode detectRuntime} (the podman socket check),
+ * {@linkcode CommandServer} (dispatch by verb, error replies, drain),
+ * {@linkcode Heartbeat}, {@linkcode Logger} (one JSON line per event) and
+ * {@linkcode runAgent} (all of it, with reconnects and graceful shutdown).
+ *
+ * @example
+ * ```ts ignore
+ * import { CommandServer, Heartbeat } from "@harmony/fleet/agent";
+ * await using server = new CommandServer(nc, { deviceId: "d1", runtime: "disabled" });
+ * await server.start();
+ * await using heartbeat = new Heartbeat(nc, { deviceId: "d1", runtime: "disabled" });
+ * heartbeat.start();
+ * ```
+ *
+ * @module
+ */
+export * from "./command_server.ts";
+export * from "./config.ts";
+export * from "./exit_codes.ts";
+export * from "./handler.ts";
+export * from "./heartbeat.ts";
+export * from "./log.ts";
+export * from "./ping_handler.ts";
+export * from "./run_agent.ts";
+export * from "./runtime_probe.ts";

@@ -1,0 +1,351 @@
+import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import { credsAuthenticator, errors as natsErrors } from "@nats-io/nats-core";
+import { PACKAGE_VERSION, type Runtime } from "../contracts/mod.ts";
+import { connect } from "../nats/mod.ts";
+import { CommandServer, CommandServerError } from "./command_server.ts";
+import type { CommandHandlers } from "./handler.ts";
+import type { AgentConfig } from "./config.ts";
+import { AgentExitCode } from "./exit_codes.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { Logger } from "./log.ts";
+import {
+  detectRuntime,
+  type RuntimeProbeOptions,
+  RuntimeUnavailableError,
+} from "./runtime_probe.ts";
+
+/** Options of {@linkcode runAgent}. */
+export interface RunAgentOptions {
+  /**
+   * Aborting it stops the agent gracefully, as SIGTERM does: no new
+   * requests, the ones in flight finished, the connection drained.
+   *
+   * @default never aborted
+   */
+  signal?: AbortSignal;
+  /**
+   * Where events go.
+   *
+   * @default {new Logger()} (JSON lines on stderr)
+   */
+  logger?: Logger;
+  /**
+   * How the podman socket is looked for when `runtime_enabled = true`.
+   *
+   * @default {{}}
+   */
+  runtimeProbe?: RuntimeProbeOptions;
+  /**
+   * How long a graceful stop may take before the connection is closed
+   * regardless, in milliseconds.
+   *
+   * @default {10000}
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * Verb handlers replacing the defaults verb by verb, as in
+   * `CommandServerOptions.handlers`.
+   *
+   * @default {{}} (the built-in `ping`)
+   */
+  handlers?: CommandHandlers;
+  /**
+   * When the agent started, in `performance.now()` milliseconds, for `uptime_s`.
+   *
+   * @default {0} (the start of the process)
+   */
+  startedAt?: number;
+}
+
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 5000;
+
+/**
+ * Runs an agent until `options.signal` aborts or NATS shuts it out, and
+ * returns the process exit code ({@linkcode AgentExitCode}): checks the
+ * runtime, connects to NATS (retrying for ever while the servers are
+ * unreachable; reconnecting for ever once connected), serves commands,
+ * publishes heartbeats and logs a `ready` event once subscribed.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadAgentConfig, runAgent } from "@harmony/fleet/agent";
+ * const code = await runAgent(await loadAgentConfig("agent.toml"));
+ * Deno.exit(code);
+ * ```
+ */
+export async function runAgent(
+  config: AgentConfig,
+  options: RunAgentOptions = {},
+): Promise<AgentExitCode> {
+  const log = (options.logger ?? new Logger()).child({
+    device_id: config.deviceId,
+  });
+  const signal = options.signal ?? new AbortController().signal;
+  const startedAt = options.startedAt ?? 0;
+  log.info("starting", {
+    agent_version: PACKAGE_VERSION,
+    pid: Deno.pid,
+    runtime_enabled: config.runtimeEnabled,
+    servers: config.nats.servers,
+  });
+
+  let runtime: Runtime;
+  try {
+    runtime = await detectRuntime(config.runtimeEnabled, options.runtimeProbe);
+  } catch (error) {
+    if (!(error instanceof RuntimeUnavailableError)) throw error;
+    log.error("runtime_unavailable", {
+      message: error.message,
+      tried: error.attempts.map((a) => a.path),
+    });
+    return AgentExitCode.Config;
+  }
+
+  let connectionOptions: ConnectionOptions;
+  try {
+    connectionOptions = await natsOptions(config);
+  } catch (error) {
+    log.error("config_invalid", {
+      message: (error as Error).message,
+      key: "nats.creds_file",
+    });
+    return AgentExitCode.Config;
+  }
+
+  const nc = await connectWithRetry(connectionOptions, log, signal).catch(
+    (error) => error as Error,
+  );
+  if (nc instanceof Error) {
+    log.error("nats_auth_failed", {
+      message: `Cannot connect to NATS at ${
+        config.nats.servers.join(", ")
+      } as device "${config.deviceId}": authentication failed (${nc.message}); check the credentials in the [nats] table`,
+      error: nc,
+    });
+    return AgentExitCode.Authentication;
+  }
+  if (nc === undefined) {
+    log.info("stopped", { reason: "signal before connecting" });
+    return AgentExitCode.Ok;
+  }
+  log.info("nats_connected", { server: nc.getServer() });
+  const statusLogging = logStatus(nc, log);
+
+  const server = new CommandServer(nc, {
+    deviceId: config.deviceId,
+    runtime,
+    startedAt,
+    handlers: options.handlers,
+    logger: log,
+  });
+  const heartbeat = new Heartbeat(nc, {
+    deviceId: config.deviceId,
+    runtime,
+    intervalS: config.heartbeatIntervalS,
+    startedAt,
+    logger: log,
+  });
+  try {
+    await server.start();
+  } catch (error) {
+    if (!(error instanceof CommandServerError)) throw error;
+    log.error("subscribe_failed", {
+      message: error.message,
+      error: error.cause,
+    });
+    await nc.close();
+    await statusLogging;
+    return AgentExitCode.Nats;
+  }
+  heartbeat.start();
+  log.info("ready", {
+    subject: server.subject,
+    heartbeat_subject: heartbeat.subject,
+    runtime,
+  });
+
+  const stop = abortPromise(signal);
+  const closed = nc.closed();
+  const first = await Promise.race([
+    stop.promise.then(() => "signal" as const),
+    closed.then((error) => error ?? new Error("connection closed")),
+  ]);
+  stop.dispose();
+  if (first !== "signal") {
+    heartbeat.stop();
+    await server.drain().catch(() => {});
+    await statusLogging;
+    const auth = isAuthError(first);
+    log.error("nats_closed", {
+      message: `NATS closed the connection for good: ${first.message}`,
+      error: first,
+    });
+    return auth ? AgentExitCode.Authentication : AgentExitCode.Nats;
+  }
+
+  log.info("shutting_down", {
+    reason: String(signal.reason ?? "aborted"),
+    in_flight: server.inFlight,
+  });
+  heartbeat.stop();
+  const timeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const finished = await Promise.race([
+    (async () => {
+      await server.drain();
+      await nc.drain();
+      return true;
+    })(),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!finished) {
+    log.warn("shutdown_timeout", {
+      message:
+        `Requests still in flight or NATS unreachable after ${timeoutMs} ms; closing the connection`,
+      in_flight: server.inFlight,
+    });
+    await nc.close();
+  }
+  await statusLogging;
+  log.info("stopped", { exit_code: AgentExitCode.Ok });
+  return AgentExitCode.Ok;
+}
+
+async function natsOptions(config: AgentConfig): Promise<ConnectionOptions> {
+  const { servers, user, password, token, credsFile } = config.nats;
+  const options: ConnectionOptions = {
+    servers,
+    name: `fleet-agent ${config.deviceId}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    timeout: 5000,
+  };
+  if (user !== undefined) {
+    options.user = user;
+    options.pass = password;
+  }
+  if (token !== undefined) options.token = token;
+  if (credsFile !== undefined) {
+    let creds: Uint8Array;
+    try {
+      creds = await Deno.readFile(credsFile);
+    } catch (error) {
+      const problem = error instanceof Deno.errors.NotFound
+        ? "the file does not exist"
+        : (error as Error).message;
+      throw new Error(
+        `Cannot read the NATS credentials file "${credsFile}" (nats.creds_file): ${problem}`,
+        { cause: error },
+      );
+    }
+    options.authenticator = credsAuthenticator(creds);
+  }
+  return options;
+}
+
+/**
+ * Connects, retrying with backoff while no server is reachable. Resolves
+ * `undefined` when `signal` aborts first; rejects with the NATS error when
+ * authentication fails (that is not going to fix itself).
+ */
+async function connectWithRetry(
+  options: ConnectionOptions,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<NatsConnection | undefined> {
+  let delay = FIRST_RETRY_MS;
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      const nc = await connect(options);
+      if (signal.aborted) {
+        await nc.close();
+        return undefined;
+      }
+      return nc;
+    } catch (error) {
+      if (isAuthError(error)) throw error;
+      log.warn("nats_connect_failed", {
+        servers: options.servers,
+        attempt,
+        retry_in_ms: delay,
+        error,
+      });
+    }
+    const wait = abortPromise(signal, delay);
+    await wait.promise;
+    wait.dispose();
+    delay = Math.min(delay * 2, MAX_RETRY_MS);
+  }
+  return undefined;
+}
+
+function isAuthError(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (
+      e instanceof natsErrors.AuthorizationError ||
+      e instanceof natsErrors.UserAuthenticationExpiredError
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {
+  for await (const status of nc.status()) {
+    switch (status.type) {
+      case "disconnect":
+        log.warn("nats_disconnected", { server: status.server });
+        break;
+      case "reconnecting":
+        log.debug("nats_reconnecting");
+        break;
+      case "reconnect":
+        log.info("nats_reconnected", { server: status.server });
+        break;
+      case "error":
+        log.warn("nats_error", { error: status.error });
+        break;
+      case "ldm":
+        log.warn("nats_lame_duck", { server: status.server });
+        break;
+      case "staleConnection":
+        log.warn("nats_stale_connection");
+        break;
+      case "slowConsumer":
+        log.warn("nats_slow_consumer", { pending: status.pending });
+        break;
+      case "close":
+        log.info("nats_connection_closed");
+        break;
+      default:
+        log.debug("nats_status", { status: status.type });
+    }
+  }
+}
+
+/** Resolves when `signal` aborts, or after `ms` when given; dispose to release. */
+function abortPromise(
+  signal: AbortSignal,
+  ms?: number,
+): { promise: Promise<void>; dispose: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort = () => {};
+  const promise = new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    onAbort = () => resolve();
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (ms !== undefined) timer = setTimeout(resolve, ms);
+  });
+  return {
+    promise,
+    dispose: () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    },
+  };
+}
