@@ -1,0 +1,70 @@
+/**
+ * The text `Stack.printDebugInfo()` prints, as in the plan's
+ * "Observability" section. Private to `e2e/`.
+ */
+import type { Credentials } from "./nats_server_config.ts";
+
+/** What the debug text is made of. */
+export interface DebugInfoFields {
+  namespace: string;
+  keep: boolean;
+  dir: string;
+  natsUrl: string;
+  admin: Credentials;
+  natsServerLog: string;
+  natsServerPid: number;
+  devices: readonly { deviceId: string; logPath: string; pid: number }[];
+}
+
+/** Quotes `value` for a POSIX shell when it needs it. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value)
+    ? value
+    : `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** How to run this package's CLI: the checkout's `mod.ts`, or from JSR. */
+function cliCommand(): string {
+  const url = new URL("../mod.ts", import.meta.url);
+  return url.protocol === "file:"
+    ? `deno run -A ${shellQuote(decodeURIComponent(url.pathname))}`
+    : "deno run -A jsr:@harmony/fleet";
+}
+
+/** Renders the debug text, one `[e2e] …` line each. */
+export function renderDebugInfo(fields: DebugInfoFields): string {
+  const q = shellQuote;
+  const auth = `-s ${q(fields.natsUrl)} --user ${
+    q(fields.admin.user)
+  } --password ${q(fields.admin.password)}`;
+  const ids = fields.devices.map((device) => device.deviceId);
+  const lines = [
+    `namespace: ${fields.namespace} (${
+      fields.keep
+        ? "kept: FLEET_E2E_KEEP=1"
+        : "will be deleted on exit unless FLEET_E2E_KEEP=1"
+    })`,
+    `dir: ${fields.dir}`,
+    `NATS: ${fields.natsUrl}`,
+    `admin user: ${fields.admin.user}  password: ${fields.admin.password}`,
+    `devices: ${ids.join(" ")}`,
+    `ping: ${cliCommand()} ping ${ids.map(q).join(" ")} ${auth}`,
+    ...ids.map((id) =>
+      `nats req ${q(`device-commands.${id}.ping`)} "" ${auth}`
+    ),
+    ...fields.devices.map((device) =>
+      `tail agent: tail -f ${q(device.logPath)}  (pid ${device.pid})`
+    ),
+    `tail nats-server: tail -f ${
+      q(fields.natsServerLog)
+    }  (pid ${fields.natsServerPid})`,
+  ];
+  if (fields.keep) {
+    const pids = [
+      ...fields.devices.map((device) => device.pid),
+      fields.natsServerPid,
+    ];
+    lines.push(`clean up: kill ${pids.join(" ")}; rm -rf ${q(fields.dir)}`);
+  }
+  return lines.map((line) => `[e2e] ${line}`).join("\n");
+}
