@@ -1,20 +1,36 @@
 /**
- * The end-to-end harness of `@harmony/fleet`: nats-server provisioning (find
- * or install a binary ≥ 2.10, render its config, run it as an
- * `AsyncDisposable` process).
+ * The end-to-end harness of `@harmony/fleet`: {@linkcode Stack} brings up a
+ * local fleet (a nats-server with a generated config and one agent process
+ * per device) and tears it down with `await using`; the pieces it is made
+ * of (nats-server provisioning, config rendering, server and agent
+ * processes) are exported for tests that need them alone.
  *
  * @example
  * ```ts ignore
- * import { NatsServerProcess } from "@harmony/fleet/e2e";
- * await using server = await NatsServerProcess.start({
- *   dir: await Deno.makeTempDir(),
- *   config: { admin: { user: "admin", password: "s3cret" } },
- * });
- * console.log(server.url);
+ * import { Stack } from "@harmony/fleet/e2e";
+ * import { FleetCommandsClient } from "@harmony/fleet/operator";
+ *
+ * await using stack = await Stack.bringUp({ devices: 2 });
+ * const client = new FleetCommandsClient(stack.operatorClient);
+ * await client.ping(stack.deviceIds[0]);
+ * // leaving the scope tears everything down
  * ```
  *
  * @module
  */
+export {
+  FLEET_E2E_KEEP_ENV,
+  Stack,
+  type StackBackend,
+  StackBringUpError,
+  type StackOptions,
+} from "./stack.ts";
+export {
+  AgentProcess,
+  type AgentProcessOptions,
+  AgentStartError,
+  renderAgentConfig,
+} from "./agent_process.ts";
 export {
   findNatsServer,
   type FindNatsServerOptions,
