@@ -146,6 +146,14 @@ export class AgentProcess implements AsyncDisposable {
     return this.#exit;
   }
 
+  /**
+   * Lets this Deno process exit while the agent keeps running (used to keep
+   * a stack for debugging); dispose still stops it.
+   */
+  unref(): void {
+    this.#child.unref();
+  }
+
   /** Writes the config and spawns the agent; see the class docs. */
   static async start(options: AgentProcessOptions): Promise<AgentProcess> {
     assertDeviceId(options.deviceId);

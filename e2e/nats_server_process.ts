@@ -140,6 +140,14 @@ export class NatsServerProcess implements AsyncDisposable {
     return this.#child.pid;
   }
 
+  /**
+   * Lets this Deno process exit while the server keeps running (used to
+   * keep a stack for debugging); dispose still stops it.
+   */
+  unref(): void {
+    this.#child.unref();
+  }
+
   /** Starts nats-server and waits until it is ready; see the class docs. */
   static async start(
     options: NatsServerProcessOptions,

@@ -284,11 +284,14 @@ export class Stack implements AsyncDisposable {
     const namespace = `e2e-${randomHex(4)}`;
     const keep = options.keep ?? Deno.env.get(FLEET_E2E_KEEP_ENV) === "1";
     let dir: string | undefined;
+    const agents: AgentProcess[] = [];
+    const started: { unref(): void }[] = [];
     const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
       try {
         return await fn();
       } catch (cause) {
         if (keep && dir) {
+          for (const process of started) process.unref();
           console.error(
             `[e2e] ${FLEET_E2E_KEEP_ENV}=1: bring-up of "${namespace}" failed at "${name}"; kept its processes and "${dir}"`,
           );
@@ -317,7 +320,6 @@ export class Stack implements AsyncDisposable {
     }
     // Slots, so teardown runs agents → nats-server whatever order they start in.
     const natsSlot = resources.use(new AsyncDisposableStack());
-    const agents: AgentProcess[] = [];
     if (!keep) {
       resources.defer(async () => {
         await Promise.all(agents.map((agent) => agent[Symbol.asyncDispose]()));
@@ -366,6 +368,7 @@ export class Stack implements AsyncDisposable {
         }),
     );
     if (!keep) natsSlot.use(natsServer);
+    started.push(natsServer);
 
     const operatorClient = await step(
       "connect to NATS as admin",
@@ -416,13 +419,16 @@ export class Stack implements AsyncDisposable {
 
   /**
    * Tears the stack down: operator connection, agents (in parallel),
-   * nats-server, temp dir. With `keep`, only closes the operator connection
-   * and prints where everything is. Idempotent.
+   * nats-server, temp dir. With `keep`, only closes the operator connection,
+   * lets the processes outlive this one and prints where everything is.
+   * Idempotent.
    */
   [Symbol.asyncDispose](): Promise<void> {
     this.#disposed ??= (async () => {
       await this.#resources.disposeAsync();
       if (this.keep) {
+        this.natsServer.unref();
+        for (const { agent } of this.#devices.values()) agent.unref();
         console.error(
           `[e2e] ${FLEET_E2E_KEEP_ENV}=1: kept e2e stack "${this.namespace}"`,
         );
