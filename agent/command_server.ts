@@ -244,8 +244,13 @@ export class CommandServer implements AsyncDisposable {
     }
     const { verb, request, handler, deadline } = resolution;
     const controller = new AbortController();
-    const work = Promise.resolve().then(() =>
-      handler({
+    let kind: ErrorKind | undefined;
+    let message: string | undefined;
+    let pending: Promise<unknown> | undefined;
+    try {
+      // Called synchronously: a handler that answers at once (ping) needs no
+      // deadline timer, which keeps the common path as cheap as a raw reply.
+      let result = handler({
         deviceId: this.#deviceId,
         verb,
         request,
@@ -253,26 +258,11 @@ export class CommandServer implements AsyncDisposable {
         operatorSub,
         deadline,
         signal: controller.signal,
-      })
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const remaining = deadline === undefined ? Infinity : deadline - Date.now();
-    const outcome = remaining < MAX_TIMER_MS
-      ? Promise.race([
-        work,
-        new Promise<typeof DEADLINE>((resolve) => {
-          timer = setTimeout(() => {
-            controller.abort(new Error("deadline exceeded"));
-            resolve(DEADLINE);
-          }, Math.max(0, remaining));
-        }),
-      ])
-      : work;
-
-    let kind: ErrorKind | undefined;
-    let message: string | undefined;
-    try {
-      const result = await outcome;
+      });
+      if (isPromiseLike(result)) {
+        pending = Promise.resolve(result);
+        result = await withinDeadline(pending, deadline, controller);
+      }
       if (result === DEADLINE) {
         kind = ErrorKind.DeadlineExceeded;
         message =
@@ -300,8 +290,6 @@ export class CommandServer implements AsyncDisposable {
           stack: error instanceof Error ? error.stack : undefined,
         });
       }
-    } finally {
-      clearTimeout(timer);
     }
     if (kind !== undefined) {
       this.#replyError(msg, requestId, kind, message!);
@@ -315,7 +303,7 @@ export class CommandServer implements AsyncDisposable {
     });
     // A handler overtaken by its deadline still counts as in flight until it
     // settles, so drain() waits for it.
-    await work.then(() => {}, () => {});
+    if (pending !== undefined) await pending.then(() => {}, () => {});
   }
 
   #replyError(
@@ -347,10 +335,39 @@ function header(
   headers: MsgHdrs | undefined,
   name: string,
 ): string | undefined {
-  if (headers === undefined || !headers.has(name, Match.IgnoreCase)) {
-    return undefined;
-  }
+  if (headers === undefined) return undefined;
+  // Exact spelling first: it is what our client sends, and the cheap lookup.
+  if (headers.has(name)) return headers.get(name);
+  if (!headers.has(name, Match.IgnoreCase)) return undefined;
   return headers.get(name, Match.IgnoreCase);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/** Settles with the handler's result, or DEADLINE once `deadline` passes (aborting the handler). */
+async function withinDeadline(
+  work: Promise<unknown>,
+  deadline: number | undefined,
+  controller: AbortController,
+): Promise<unknown> {
+  const remaining = deadline === undefined ? Infinity : deadline - Date.now();
+  if (remaining >= MAX_TIMER_MS) return await work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<typeof DEADLINE>((resolve) => {
+        timer = setTimeout(() => {
+          controller.abort(new Error("deadline exceeded"));
+          resolve(DEADLINE);
+        }, Math.max(0, remaining));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function replyHeaders(requestId: string | undefined): MsgHdrs | undefined {

@@ -1,0 +1,144 @@
+// `deno task bench`: ping overhead against a raw request, local stack
+// bring-up and teardown, and how fast an offline device fails. Prints a
+// table, then one JSON object as the very last line.
+import { Empty } from "@nats-io/nats-core";
+import { deviceCommandSubject, Verb } from "../contracts/mod.ts";
+import { DeviceOfflineError, FleetCommandsClient } from "../operator/mod.ts";
+import { Stack } from "../e2e/mod.ts";
+import { median, percentile } from "./stats.ts";
+
+const PING_ROUNDS = 3000;
+const PING_WARMUP = 300;
+const STACK_ROUNDS = 10;
+const OFFLINE_ROUNDS = 300;
+
+async function measurePing(stack: Stack) {
+  const client = new FleetCommandsClient(stack.operatorClient);
+  const nc = stack.operatorClient;
+  const deviceId = stack.deviceIds[0];
+  const subject = deviceCommandSubject(deviceId, Verb.Ping);
+  const ping: number[] = [];
+  const raw: number[] = [];
+  for (let round = 0; round < PING_WARMUP + PING_ROUNDS; round++) {
+    // Interleaved, and alternating which goes first, so drift hits both alike.
+    const clientFirst = round % 2 === 0;
+    let clientUs = 0;
+    let rawUs = 0;
+    if (clientFirst) clientUs = await timeUs(() => client.ping(deviceId));
+    rawUs = await timeUs(() => nc.request(subject, Empty, { timeout: 5000 }));
+    if (!clientFirst) clientUs = await timeUs(() => client.ping(deviceId));
+    if (round >= PING_WARMUP) {
+      ping.push(clientUs);
+      raw.push(rawUs);
+    }
+  }
+  return { ping, raw };
+}
+
+async function measureStack() {
+  const bringUp: number[] = [];
+  const teardown: number[] = [];
+  for (let round = 0; round < STACK_ROUNDS; round++) {
+    let started = performance.now();
+    const stack = await Stack.bringUp({ devices: 1 });
+    bringUp.push(performance.now() - started);
+    started = performance.now();
+    await stack[Symbol.asyncDispose]();
+    teardown.push(performance.now() - started);
+  }
+  return { bringUp, teardown };
+}
+
+async function measureOffline(stack: Stack): Promise<number[]> {
+  const client = new FleetCommandsClient(stack.operatorClient);
+  const samples: number[] = [];
+  for (let round = 0; round < OFFLINE_ROUNDS; round++) {
+    const started = performance.now();
+    try {
+      await client.ping(`offline-${stack.namespace}`);
+      throw new Error("An offline device answered a ping");
+    } catch (error) {
+      if (!(error instanceof DeviceOfflineError)) throw error;
+    }
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+async function timeUs(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return (performance.now() - started) * 1000;
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+const stackTimes = await measureStack();
+let pingTimes: { ping: number[]; raw: number[] };
+let offline: number[];
+{
+  await using stack = await Stack.bringUp({ devices: 1 });
+  pingTimes = await measurePing(stack);
+  offline = await measureOffline(stack);
+}
+
+const result = {
+  ping_p50_us: round1(median(pingTimes.ping)),
+  raw_p50_us: round1(median(pingTimes.raw)),
+  ping_vs_raw_p50: round3(median(pingTimes.ping) / median(pingTimes.raw)),
+  ping_p99_us: round1(percentile(pingTimes.ping, 99)),
+  raw_p99_us: round1(percentile(pingTimes.raw, 99)),
+  bringup_ms_p50: round1(median(stackTimes.bringUp)),
+  teardown_ms_p50: round1(median(stackTimes.teardown)),
+  offline_ms_p50: round3(median(offline)),
+};
+
+const rows: Array<[string, string, string, string]> = [
+  ["measure", "p50", "p99", "target"],
+  [
+    `FleetCommandsClient.ping (n=${PING_ROUNDS})`,
+    `${result.ping_p50_us} µs`,
+    `${result.ping_p99_us} µs`,
+    "",
+  ],
+  [
+    `raw nc.request (n=${PING_ROUNDS})`,
+    `${result.raw_p50_us} µs`,
+    `${result.raw_p99_us} µs`,
+    "",
+  ],
+  [
+    "ping / raw",
+    `${result.ping_vs_raw_p50}`,
+    `${round3(result.ping_p99_us / result.raw_p99_us)}`,
+    "p50 ≤ 1.15",
+  ],
+  [
+    `bring-up, 1 device to first ping (n=${STACK_ROUNDS})`,
+    `${result.bringup_ms_p50} ms`,
+    `${round1(percentile(stackTimes.bringUp, 99))} ms`,
+    "≤ 1000 ms",
+  ],
+  [
+    `teardown (n=${STACK_ROUNDS})`,
+    `${result.teardown_ms_p50} ms`,
+    `${round1(percentile(stackTimes.teardown, 99))} ms`,
+    "≤ 300 ms",
+  ],
+  [
+    `offline device fails (n=${OFFLINE_ROUNDS})`,
+    `${result.offline_ms_p50} ms`,
+    `${round3(percentile(offline, 99))} ms`,
+    "≤ 5 ms",
+  ],
+];
+const widths = rows[0].map((_, column) =>
+  Math.max(...rows.map((row) => row[column].length))
+);
+for (const row of rows) {
+  console.log(
+    row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd(),
+  );
+}
+console.log(JSON.stringify(result));
