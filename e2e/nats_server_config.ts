@@ -35,8 +35,14 @@ export interface NatsServerConfigOptions {
   host?: string;
   /** JetStream's store directory (inside the stack's dir). */
   storeDir: string;
-  /** The admin user, allowed everything. */
-  admin: Credentials;
+  /**
+   * The admin user, allowed everything. With neither an admin nor devices
+   * there is no `authorization` block: any client may connect and do
+   * anything.
+   *
+   * @default {undefined}
+   */
+  admin?: Credentials;
   /**
    * One user per device.
    *
@@ -49,6 +55,16 @@ export interface NatsServerConfigOptions {
    * @default {undefined (nats-server picks one)}
    */
   serverName?: string;
+  /**
+   * Raw nats-server config text appended after the generated config, for
+   * what these options do not model (a `tls { … }` block, `max_payload`, …).
+   * It is neither checked nor escaped: quote values with
+   * {@linkcode quoteNatsConfigString}, and give file paths absolute, since
+   * nats-server resolves them against its working directory.
+   *
+   * @default {""}
+   */
+  extraConfig?: string;
 }
 
 /**
@@ -95,7 +111,9 @@ function assertPort(port: number): void {
  * store in `storeDir`, and `authorization` with an admin user (no
  * restriction) and one user per device that may only subscribe to
  * `device-commands.<id>.>`, publish `device-heartbeat.<id>`, and answer the
- * requests it receives (`allow_responses`). Pure: returns the text.
+ * requests it receives (`allow_responses`); no `authorization` at all when
+ * there is neither an admin nor a device. `extraConfig` comes last, as is.
+ * Pure: returns the text.
  *
  * @example
  * ```ts
@@ -126,36 +144,45 @@ export function renderNatsServerConfig(
     "jetstream {",
     `  store_dir: ${q(options.storeDir)}`,
     "}",
-    "authorization {",
-    "  users: [",
-    `    { user: ${q(options.admin.user)}, password: ${
-      q(options.admin.password)
-    } }`,
   );
-  const users = new Set([options.admin.user]);
-  for (const device of options.devices ?? []) {
-    assertDeviceId(device.deviceId);
-    if (users.has(device.user)) {
-      throw new RangeError(
-        `Cannot render the nats-server config: user "${device.user}" appears twice`,
+  const devices = options.devices ?? [];
+  if (options.admin || devices.length > 0) {
+    lines.push("authorization {", "  users: [");
+    const users = new Set<string>();
+    if (options.admin) {
+      users.add(options.admin.user);
+      lines.push(
+        `    { user: ${q(options.admin.user)}, password: ${
+          q(options.admin.password)
+        } }`,
       );
     }
-    users.add(device.user);
-    lines.push(
-      `    {`,
-      `      user: ${q(device.user)}, password: ${q(device.password)}`,
-      `      permissions: {`,
-      `        publish: { allow: [${
-        q(deviceHeartbeatSubject(device.deviceId))
-      }] }`,
-      `        subscribe: { allow: [${
-        q(deviceCommandSubscription(device.deviceId))
-      }] }`,
-      `        allow_responses: true`,
-      `      }`,
-      `    }`,
-    );
+    for (const device of devices) {
+      assertDeviceId(device.deviceId);
+      if (users.has(device.user)) {
+        throw new RangeError(
+          `Cannot render the nats-server config: user "${device.user}" appears twice`,
+        );
+      }
+      users.add(device.user);
+      lines.push(
+        `    {`,
+        `      user: ${q(device.user)}, password: ${q(device.password)}`,
+        `      permissions: {`,
+        `        publish: { allow: [${
+          q(deviceHeartbeatSubject(device.deviceId))
+        }] }`,
+        `        subscribe: { allow: [${
+          q(deviceCommandSubscription(device.deviceId))
+        }] }`,
+        `        allow_responses: true`,
+        `      }`,
+        `    }`,
+      );
+    }
+    lines.push("  ]", "}");
   }
-  lines.push("  ]", "}", "");
+  if (options.extraConfig) lines.push(options.extraConfig.trimEnd());
+  lines.push("");
   return lines.join("\n");
 }

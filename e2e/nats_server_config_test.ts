@@ -50,6 +50,42 @@ Deno.test("renderNatsServerConfig() restricts each device to its own subjects", 
   assert.doesNotMatch(text, /_INBOX/);
 });
 
+Deno.test("renderNatsServerConfig() without admin or devices has no authorization", () => {
+  const { admin: _, ...open } = base;
+  const text = renderNatsServerConfig(open);
+  assert.doesNotMatch(text, /authorization|user/);
+  assert.match(text, /^listen: "127\.0\.0\.1:4333"$/m);
+  assert.match(text, /jetstream \{/);
+});
+
+Deno.test("renderNatsServerConfig() without admin lists only the devices", () => {
+  const { admin: _, ...open } = base;
+  const text = renderNatsServerConfig({
+    ...open,
+    devices: [{ deviceId: "d1", user: "device-d1", password: "pw" }],
+  });
+  assert.match(
+    text,
+    /authorization \{\n {2}users: \[\n {4}\{\n {6}user: "device-d1"/,
+  );
+  assert.equal(text.match(/user: /g)?.length, 1);
+});
+
+Deno.test("renderNatsServerConfig() appends extraConfig as is, last", () => {
+  const extra = 'tls {\n  cert_file: "/x/server.pem"\n}\nmax_payload: 1024\n\n';
+  const text = renderNatsServerConfig({ ...base, extraConfig: extra });
+  assert.ok(
+    text.endsWith(
+      '}\ntls {\n  cert_file: "/x/server.pem"\n}\nmax_payload: 1024\n',
+    ),
+    text,
+  );
+  assert.equal(
+    renderNatsServerConfig({ ...base, extraConfig: "" }),
+    renderNatsServerConfig(base),
+  );
+});
+
 Deno.test("renderNatsServerConfig() quotes hostile passwords and names", () => {
   const text = renderNatsServerConfig({
     ...base,
