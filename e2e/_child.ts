@@ -13,6 +13,8 @@ export interface SpawnLoggedOptions {
   append?: boolean;
   /** Working directory. @default {the current one} */
   cwd?: string;
+  /** Variables set on top of this process's environment. @default {{}} */
+  env?: Record<string, string>;
 }
 
 /** Spawns `command args…` with stdout and stderr redirected to `logPath`. */
@@ -32,6 +34,7 @@ export function spawnLogged(
       ...args,
     ],
     cwd: options.cwd,
+    env: options.env,
     stdin: "null",
     stdout: "null",
     stderr: "null",

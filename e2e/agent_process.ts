@@ -32,6 +32,13 @@ export interface AgentProcessOptions {
    */
   heartbeatIntervalS?: number;
   /**
+   * Environment variables set for the agent on top of this process's, e.g.
+   * `CONTAINER_HOST` for its runtime probe.
+   *
+   * @default {{}}
+   */
+  env?: Record<string, string>;
+  /**
    * How long dispose waits after SIGTERM before sending SIGKILL.
    *
    * @default {5_000}
@@ -173,7 +180,11 @@ export class AgentProcess implements AsyncDisposable {
     ];
     let child: Deno.ChildProcess;
     try {
-      child = spawnLogged(Deno.execPath(), args, { logPath, cwd: dir });
+      child = spawnLogged(Deno.execPath(), args, {
+        logPath,
+        cwd: dir,
+        env: options.env,
+      });
     } catch (cause) {
       throw new AgentStartError(
         deviceId,

@@ -6,15 +6,7 @@ import {
 } from "./nats_server_binary.ts";
 import { parseDebianMirror } from "./_nats_server_install.ts";
 import { parseNatsServerVersion } from "./_version.ts";
-
-/** A temp dir removed on dispose. */
-async function tempDir(): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix: "fleet-binary-test-" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
-  };
-}
+import { tempDir } from "./_test_support.ts";
 
 /** Writes a fake `nats-server` that prints `version` for `--version`. */
 async function fakeServer(dir: string, version: string): Promise<string> {
@@ -45,7 +37,7 @@ Deno.test("findNatsServer() names NATS_SERVER_BIN when it points nowhere", async
 });
 
 Deno.test("findNatsServer() rejects a NATS_SERVER_BIN older than 2.10", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("fleet-binary-test-");
   const old = await fakeServer(`${dir.path}/old`, "2.9.10");
   await assert.rejects(
     findNatsServer({ env: { NATS_SERVER_BIN: old } }),
@@ -61,7 +53,7 @@ Deno.test("findNatsServer() rejects a NATS_SERVER_BIN older than 2.10", async ()
 });
 
 Deno.test("findNatsServer() prefers NATS_SERVER_BIN over PATH and cache", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("fleet-binary-test-");
   const chosen = await fakeServer(`${dir.path}/env`, "2.10.1");
   await fakeServer(`${dir.path}/bin`, "2.11.0");
   const found = await findNatsServer({
@@ -76,7 +68,7 @@ Deno.test("findNatsServer() prefers NATS_SERVER_BIN over PATH and cache", async 
 });
 
 Deno.test("findNatsServer() takes nats-server from PATH only when it is ≥ 2.10", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("fleet-binary-test-");
   const recent = await fakeServer(`${dir.path}/new`, "2.10.5");
   await fakeServer(`${dir.path}/old`, "2.9.10");
   const env = { FLEET_CACHE_DIR: `${dir.path}/cache` };
@@ -111,7 +103,7 @@ Deno.test("findNatsServer() takes nats-server from PATH only when it is ≥ 2.10
 });
 
 Deno.test("findNatsServer() takes the newest usable version from the cache", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("fleet-binary-test-");
   await fakeServer(`${dir.path}/nats-server-2.9.10`, "2.9.10");
   await fakeServer(`${dir.path}/nats-server-2.10.3`, "2.10.3");
   const newest = await fakeServer(`${dir.path}/nats-server-2.10.27`, "2.10.27");
@@ -124,7 +116,7 @@ Deno.test("findNatsServer() takes the newest usable version from the cache", asy
 });
 
 Deno.test("findNatsServer() without install lists every attempt", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("fleet-binary-test-");
   await assert.rejects(
     findNatsServer({
       env: { FLEET_CACHE_DIR: dir.path, PATH: "" },
@@ -148,7 +140,7 @@ Deno.test({
   // Downloads from the network (release archive or Debian mirror): opt in.
   ignore: Deno.env.get("FLEET_TEST_INSTALL") !== "1",
   async fn() {
-    await using dir = await tempDir();
+    await using dir = await tempDir("fleet-binary-test-");
     const lines: string[] = [];
     const found = await findNatsServer({
       env: { FLEET_CACHE_DIR: dir.path, PATH: "" },
