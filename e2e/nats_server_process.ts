@@ -13,6 +13,7 @@ import { pickFreePort } from "./_free_port.ts";
 import {
   isExecutableFile,
   readTail,
+  signalChild,
   spawnLogged,
   stopChild,
   timer,
@@ -20,15 +21,27 @@ import {
 
 /** Options of {@linkcode NatsServerProcess.start}. */
 export interface NatsServerProcessOptions {
-  /** Directory for the config, the log and (by default) the JetStream store. */
-  dir: string;
-  /** The config to render, minus the port; `storeDir` defaults to `<dir>/jetstream`. */
-  config: Omit<NatsServerConfigOptions, "port" | "storeDir"> & {
+  /**
+   * Directory for the config, the log and (by default) the JetStream store.
+   * When omitted, a new temp dir is made for the server and removed when it
+   * is disposed.
+   *
+   * @default {a new temp dir, owned by the server}
+   */
+  dir?: string;
+  /**
+   * The config to render, minus the port; `storeDir` defaults to
+   * `<dir>/jetstream`. The default has no users: anyone may connect.
+   *
+   * @default {{}}
+   */
+  config?: Omit<NatsServerConfigOptions, "port" | "storeDir"> & {
     storeDir?: string;
   };
   /**
    * The port to listen on. When omitted a free port is picked, and picked
-   * again if another process takes it first.
+   * again if another process takes it first. Give the port of a server that
+   * was killed to start it again where its clients will reconnect.
    *
    * @default {a free port}
    */
@@ -90,26 +103,36 @@ const PORT_ATTEMPTS = 3;
 const READY_POLL_MS = 5;
 
 /**
- * A running nats-server. `start` writes the config into `dir`, spawns the
- * server with its output going to `<dir>/nats-server.log`, and resolves once
- * the log says it is ready. Disposing sends SIGTERM, then SIGKILL after a
- * deadline, and waits for the process to exit; it is idempotent.
+ * A running nats-server. `start` writes the config into `dir` (a temp dir of
+ * its own when none is given), spawns the server with its output going to
+ * `<dir>/nats-server.log`, and resolves once the log says it is ready.
+ * `kill()` simulates a crash. Disposing sends SIGTERM, then SIGKILL after a
+ * deadline, waits for the process to exit and removes the dir if the server
+ * made it; it is idempotent.
  *
  * @example
  * ```ts ignore
  * import { NatsServerProcess } from "@harmony/fleet/e2e";
  * await using server = await NatsServerProcess.start({
- *   dir: await Deno.makeTempDir(),
  *   config: { admin: { user: "admin", password: "s3cret" } },
  * });
  * console.log(server.url); // nats://127.0.0.1:41234
+ * // A crash, then the same server back on the same port:
+ * await server.kill();
+ * await using again = await NatsServerProcess.start({
+ *   config: { admin: { user: "admin", password: "s3cret" } },
+ *   port: server.port,
+ * });
  * ```
  */
 export class NatsServerProcess implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
   readonly #stopTimeoutMs: number;
+  readonly #ownsDir: boolean;
   #disposed: Promise<void> | undefined;
 
+  /** The directory of its config and log (and, by default, JetStream store). */
+  readonly dir: string;
   /** The port clients connect to. */
   readonly port: number;
   /** `nats://127.0.0.1:<port>`. */
@@ -123,11 +146,20 @@ export class NatsServerProcess implements AsyncDisposable {
 
   private constructor(
     child: Deno.ChildProcess,
-    fields: { port: number; host: string; logPath: string; configPath: string },
+    fields: {
+      dir: string;
+      ownsDir: boolean;
+      port: number;
+      host: string;
+      logPath: string;
+      configPath: string;
+    },
     stopTimeoutMs: number,
   ) {
     this.#child = child;
     this.#stopTimeoutMs = stopTimeoutMs;
+    this.#ownsDir = fields.ownsDir;
+    this.dir = fields.dir;
     this.port = fields.port;
     this.url = `nats://${fields.host}:${fields.port}`;
     this.logPath = fields.logPath;
@@ -150,7 +182,7 @@ export class NatsServerProcess implements AsyncDisposable {
 
   /** Starts nats-server and waits until it is ready; see the class docs. */
   static async start(
-    options: NatsServerProcessOptions,
+    options: NatsServerProcessOptions = {},
   ): Promise<NatsServerProcess> {
     const binary = options.binary ?? await findNatsServer();
     if (!(await isExecutableFile(binary))) {
@@ -159,32 +191,45 @@ export class NatsServerProcess implements AsyncDisposable {
         "",
       );
     }
+    const dir = options.dir ??
+      await Deno.makeTempDir({ prefix: "fleet-nats-server-" });
+    const ownsDir = options.dir === undefined;
     const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
-    for (let attempt = 1;; attempt++) {
-      const port = options.port ?? pickFreePort(options.config.host);
-      try {
-        return await NatsServerProcess.#startOnce(binary, port, options);
-      } catch (error) {
-        const retry = error instanceof NatsServerStartError &&
-          error.addressInUse && attempt < attempts;
-        if (!retry) throw error;
+    try {
+      for (let attempt = 1;; attempt++) {
+        const port = options.port ?? pickFreePort(options.config?.host);
+        try {
+          return await NatsServerProcess.#startOnce(binary, port, {
+            ...options,
+            dir,
+            ownsDir,
+          });
+        } catch (error) {
+          const retry = error instanceof NatsServerStartError &&
+            error.addressInUse && attempt < attempts;
+          if (!retry) throw error;
+        }
       }
+    } catch (error) {
+      if (ownsDir) await Deno.remove(dir, { recursive: true });
+      throw error;
     }
   }
 
   static async #startOnce(
     binary: string,
     port: number,
-    options: NatsServerProcessOptions,
+    options: NatsServerProcessOptions & { dir: string; ownsDir: boolean },
   ): Promise<NatsServerProcess> {
-    const host = options.config.host ?? "127.0.0.1";
-    const configPath = `${options.dir}/nats-server.conf`;
-    const logPath = `${options.dir}/nats-server.log`;
+    const { dir, ownsDir, config = {} } = options;
+    const host = config.host ?? "127.0.0.1";
+    const configPath = `${dir}/nats-server.conf`;
+    const logPath = `${dir}/nats-server.log`;
     await Deno.writeTextFile(
       configPath,
       renderNatsServerConfig({
-        ...options.config,
-        storeDir: options.config.storeDir ?? `${options.dir}/jetstream`,
+        ...config,
+        storeDir: config.storeDir ?? `${dir}/jetstream`,
         port,
       }),
     );
@@ -198,15 +243,17 @@ export class NatsServerProcess implements AsyncDisposable {
         { cause },
       );
     }
-    const server = new NatsServerProcess(
-      child,
-      { port, host, logPath, configPath },
-      options.stopTimeoutMs ?? 5_000,
-    );
+    const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
     const outcome = await waitUntilReady(child, logPath, readyTimeoutMs);
-    if (outcome === "ready") return server;
-    await server[Symbol.asyncDispose]();
+    if (outcome === "ready") {
+      return new NatsServerProcess(
+        child,
+        { dir, ownsDir, port, host, logPath, configPath },
+        stopTimeoutMs,
+      );
+    }
+    await stopChild(child, stopTimeoutMs);
     const what = outcome === "timeout"
       ? `was not ready within ${readyTimeoutMs} ms`
       : `exited with code ${outcome.code}${
@@ -218,11 +265,25 @@ export class NatsServerProcess implements AsyncDisposable {
     );
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after a deadline); idempotent. */
+  /**
+   * Kills the server at once (SIGKILL), as a crash would, and waits for it
+   * to exit. Its dir is kept until dispose; start a new server with this
+   * one's `port` to bring it back for the clients that reconnect.
+   */
+  async kill(): Promise<Deno.CommandStatus> {
+    signalChild(this.#child, "SIGKILL");
+    return await this.status;
+  }
+
+  /**
+   * Stops the server (SIGTERM, then SIGKILL after a deadline) and removes
+   * its dir if it made it; idempotent.
+   */
   [Symbol.asyncDispose](): Promise<void> {
-    this.#disposed ??= stopChild(this.#child, this.#stopTimeoutMs).then(
-      () => {},
-    );
+    this.#disposed ??= (async () => {
+      await stopChild(this.#child, this.#stopTimeoutMs);
+      if (this.#ownsDir) await Deno.remove(this.dir, { recursive: true });
+    })();
     return this.#disposed;
   }
 }

@@ -1,11 +1,24 @@
 import assert from "node:assert/strict";
-import { PermissionViolationError } from "@nats-io/nats-core";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "../nats/mod.ts";
 import { findNatsServer } from "./nats_server_binary.ts";
+import {
+  type Credentials,
+  quoteNatsConfigString,
+} from "./nats_server_config.ts";
 import {
   NatsServerProcess,
   NatsServerStartError,
 } from "./nats_server_process.ts";
+import {
+  assertPublishDenied,
+  assertSubscribeDenied,
+  exists,
+  processAlive,
+  tempDir,
+  waitFor,
+  watchErrors,
+} from "./_test_support.ts";
 
 const admin = { user: "admin", password: "admin-pw" };
 const devices = [
@@ -13,29 +26,19 @@ const devices = [
   { deviceId: "dev-b", user: "device-dev-b", password: "pw-b" },
 ];
 
-async function tempDir(): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix: "fleet-nats-test-" });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
-  };
-}
-
-function processExists(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function startServer(dir: string): Promise<NatsServerProcess> {
   return await NatsServerProcess.start({
     dir,
     config: { admin, devices },
     binary: await findNatsServer(),
   });
+}
+
+function connectAs(
+  server: NatsServerProcess,
+  { user, password }: Credentials,
+): Promise<NatsConnection> {
+  return connect({ servers: server.url, user, pass: password });
 }
 
 Deno.test("NatsServerProcess.start() runs a server that admin and devices can use", async () => {
@@ -46,16 +49,8 @@ Deno.test("NatsServerProcess.start() runs a server that admin and devices can us
   assert.match(await Deno.readTextFile(server.logPath), /Server is ready/);
   assert.match(await Deno.readTextFile(server.logPath), /JetStream/);
 
-  const operator = await connect({
-    servers: server.url,
-    user: admin.user,
-    pass: admin.password,
-  });
-  const device = await connect({
-    servers: server.url,
-    user: devices[0].user,
-    pass: devices[0].password,
-  });
+  const operator = await connectAs(server, admin);
+  const device = await connectAs(server, devices[0]);
   try {
     const sub = device.subscribe("device-commands.dev-a.>", {
       callback: (_err, msg) => {
@@ -82,11 +77,7 @@ Deno.test("NatsServerProcess.start() runs a server that admin and devices can us
 Deno.test("NatsServerProcess.start() config forbids a device to read another device's commands", async () => {
   await using dir = await tempDir();
   await using server = await startServer(dir.path);
-  const device = await connect({
-    servers: server.url,
-    user: devices[0].user,
-    pass: devices[0].password,
-  });
+  const device = await connectAs(server, devices[0]);
   try {
     for (
       const subject of [
@@ -96,18 +87,7 @@ Deno.test("NatsServerProcess.start() config forbids a device to read another dev
         "_INBOX.>",
       ]
     ) {
-      const sub = device.subscribe(subject);
-      // The server's -ERR arrives before the flush's PONG.
-      const closed = await Promise.race([
-        sub.closed,
-        device.flush().then(() => "still open"),
-      ]);
-      assert.ok(
-        closed instanceof PermissionViolationError,
-        `${subject}: ${closed}`,
-      );
-      assert.equal(closed.operation, "subscription");
-      assert.equal(closed.subject, subject);
+      await assertSubscribeDenied(device, subject);
     }
   } finally {
     await device.close();
@@ -117,32 +97,8 @@ Deno.test("NatsServerProcess.start() config forbids a device to read another dev
 Deno.test("NatsServerProcess.start() config forbids a device to publish on other subjects", async () => {
   await using dir = await tempDir();
   await using server = await startServer(dir.path);
-  const device = await connect({
-    servers: server.url,
-    user: devices[0].user,
-    pass: devices[0].password,
-  });
-  const errors: Error[] = [];
-  let onError = () => {};
-  const watching = (async () => {
-    for await (const event of device.status()) {
-      if (event.type === "error") {
-        errors.push(event.error);
-        onError();
-      }
-    }
-  })();
-  /** The next error status, or undefined if none came within 2 s. */
-  const nextError = async (): Promise<Error | undefined> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await new Promise<void>((resolve) => {
-      onError = resolve;
-      if (errors.length > 0) resolve();
-      timer = setTimeout(resolve, 2000);
-    });
-    clearTimeout(timer);
-    return errors.shift();
-  };
+  const device = await connectAs(server, devices[0]);
+  const watch = watchErrors(device);
   try {
     for (
       const subject of [
@@ -151,36 +107,29 @@ Deno.test("NatsServerProcess.start() config forbids a device to publish on other
         "device-commands.dev-a.ping",
       ]
     ) {
-      device.publish(subject, "x");
-      const error = await nextError();
-      assert.ok(
-        error instanceof PermissionViolationError,
-        `${subject}: ${error}`,
-      );
-      assert.equal(error.operation, "publish");
-      assert.equal(error.subject, subject);
+      await assertPublishDenied(watch, subject);
     }
     // Its own heartbeat subject is allowed: no error before the flush's PONG.
     device.publish("device-heartbeat.dev-a", "allowed");
     await device.flush();
     await device.flush();
-    assert.equal(errors.length, 0, String(errors));
+    assert.equal(watch.errors.length, 0, String(watch.errors));
   } finally {
     await device.close();
-    await watching;
+    await watch.done;
   }
 });
 
 Deno.test("NatsServerProcess[Symbol.asyncDispose]() stops the process, idempotently", async () => {
   await using dir = await tempDir();
   const server = await startServer(dir.path);
-  assert.ok(processExists(server.pid));
+  assert.ok(processAlive(server.pid));
   await Promise.all([
     server[Symbol.asyncDispose](),
     server[Symbol.asyncDispose](),
   ]);
   await server[Symbol.asyncDispose]();
-  assert.equal(processExists(server.pid), false);
+  assert.equal(processAlive(server.pid), false);
   await assert.rejects(
     Deno.connect({ hostname: "127.0.0.1", port: server.port }),
   );
@@ -250,4 +199,104 @@ Deno.test("NatsServerProcess.start() on a taken port fails with addressInUse", a
       return true;
     },
   );
+});
+
+Deno.test("NatsServerProcess.start() without options runs an open server in a temp dir it removes", async () => {
+  const server = await NatsServerProcess.start();
+  try {
+    assert.equal(server.logPath, `${server.dir}/nats-server.log`);
+    assert.match(
+      await Deno.readTextFile(server.configPath),
+      /^listen: "127\.0\.0\.1:\d+"$/m,
+    );
+    const nc = await connect({ servers: server.url });
+    nc.subscribe("open.echo", { callback: (_e, m) => void m.respond(m.data) });
+    assert.equal(
+      (await nc.request("open.echo", "hi", { timeout: 2000 })).string(),
+      "hi",
+    );
+    await nc.close();
+  } finally {
+    await server[Symbol.asyncDispose]();
+  }
+  assert.equal(exists(server.dir), false);
+  assert.equal(processAlive(server.pid), false);
+});
+
+Deno.test("NatsServerProcess.start() keeps a dir it was given", async () => {
+  await using dir = await tempDir();
+  const server = await startServer(dir.path);
+  assert.equal(server.dir, dir.path);
+  await server[Symbol.asyncDispose]();
+  assert.ok(exists(`${dir.path}/nats-server.log`));
+});
+
+Deno.test("NatsServerProcess.start() removes the temp dir it made when the server fails", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const error = await NatsServerProcess.start({ port }).catch((e) => e);
+  assert.ok(error instanceof NatsServerStartError);
+  assert.equal(error.addressInUse, true);
+  const logPath = /\(log: "(.+)"\)/.exec(error.message)?.[1];
+  assert.ok(logPath, error.message);
+  const dir = logPath.slice(0, logPath.lastIndexOf("/"));
+  assert.match(dir, /\/fleet-nats-server-[^/]+$/);
+  assert.equal(exists(dir), false);
+});
+
+Deno.test("NatsServerProcess.start() renders extraConfig into the server's config", async () => {
+  await using server = await NatsServerProcess.start({
+    config: {
+      admin,
+      extraConfig: `max_payload: 4096\nserver_tags: [${
+        quoteNatsConfigString("extra")
+      }]`,
+    },
+  });
+  const nc = await connectAs(server, admin);
+  try {
+    assert.equal(nc.info?.max_payload, 4096);
+  } finally {
+    await nc.close();
+  }
+});
+
+Deno.test("NatsServerProcess.kill() kills at once; a server started on its port takes its clients back", async () => {
+  await using server = await NatsServerProcess.start({ config: { admin } });
+  const nc = await connect({
+    servers: server.url,
+    user: admin.user,
+    pass: admin.password,
+    reconnectTimeWait: 50,
+    maxReconnectAttempts: -1,
+  });
+  const seen: string[] = [];
+  const watching = (async () => {
+    for await (const status of nc.status()) seen.push(status.type);
+  })();
+  try {
+    const status = await server.kill();
+    assert.equal(status.signal, "SIGKILL");
+    assert.equal(processAlive(server.pid), false);
+    assert.ok(exists(server.dir), "kill() keeps the dir until dispose");
+    assert.equal(await server.kill(), status);
+    await assert.rejects(
+      Deno.connect({ hostname: "127.0.0.1", port: server.port }),
+    );
+    await waitFor("a disconnect", () => seen.includes("disconnect"));
+    await using again = await NatsServerProcess.start({
+      config: { admin },
+      port: server.port,
+    });
+    assert.equal(again.url, server.url);
+    await waitFor("a reconnect", () => seen.includes("reconnect"));
+    nc.subscribe("back", { callback: (_e, m) => void m.respond("yes") });
+    assert.equal(
+      (await nc.request("back", "", { timeout: 2000 })).string(),
+      "yes",
+    );
+  } finally {
+    await nc.close();
+    await watching;
+  }
 });
