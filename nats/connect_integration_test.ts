@@ -2,17 +2,25 @@ import assert from "node:assert/strict";
 import { errors, headers } from "@nats-io/nats-core";
 import type { NatsConnection, Status } from "@nats-io/nats-core";
 import { connect } from "./mod.ts";
-import { TestServer, waitFor } from "./_test_server.ts";
+import {
+  NatsServerProcess,
+  quoteNatsConfigString,
+  tempDir,
+  TEST_ADMIN,
+  waitFor,
+} from "../e2e/_test_support.ts";
 
-const AUTH = `authorization { users = [ { user: "a", password: "b" } ] }`;
+/** A server that only `TEST_ADMIN` may use. */
+const AUTH = { config: { admin: TEST_ADMIN } };
+const { user: USER, password: PASSWORD } = TEST_ADMIN;
 const AUTH_MESSAGE = /authentication|authorization/i;
 
 /** A connection that answers `echo` with the request's data and headers. */
 async function echoResponder(servers: string): Promise<NatsConnection> {
   const nc = await connect({
     servers,
-    user: "a",
-    pass: "b",
+    user: USER,
+    pass: PASSWORD,
     reconnectTimeWait: 50,
     maxReconnectAttempts: -1,
   });
@@ -109,10 +117,32 @@ async function makeCerts(dir: string): Promise<void> {
   );
 }
 
+/**
+ * A nats-server in `dir` that requires TLS, with a certificate for
+ * 127.0.0.1 signed by `<dir>/ca.pem`; `tls` are more lines of its `tls`
+ * block.
+ */
+async function startTlsServer(
+  dir: string,
+  ...tls: string[]
+): Promise<NatsServerProcess> {
+  await makeCerts(dir);
+  const q = quoteNatsConfigString;
+  const lines = [
+    `cert_file: ${q(`${dir}/server.pem`)}`,
+    `key_file: ${q(`${dir}/server.key`)}`,
+    ...tls,
+  ];
+  return await NatsServerProcess.start({
+    dir,
+    config: { extraConfig: `tls { ${lines.join(", ")} }` },
+  });
+}
+
 Deno.test("connect() round-trips a request and its reply", async () => {
-  await using server = await TestServer.start({ config: AUTH });
+  await using server = await NatsServerProcess.start(AUTH);
   const responder = await echoResponder(server.url);
-  const nc = await connect({ servers: server.url, user: "a", pass: "b" });
+  const nc = await connect({ servers: server.url, user: USER, pass: PASSWORD });
   try {
     const reply = await nc.request("echo", "hello", { timeout: 2_000 });
     assert.equal(reply.string(), "hello");
@@ -126,9 +156,9 @@ Deno.test("connect() round-trips a request and its reply", async () => {
 });
 
 Deno.test("connect() carries headers both ways", async () => {
-  await using server = await TestServer.start({ config: AUTH });
+  await using server = await NatsServerProcess.start(AUTH);
   const responder = await echoResponder(server.url);
-  const nc = await connect({ servers: server.url, user: "a", pass: "b" });
+  const nc = await connect({ servers: server.url, user: USER, pass: PASSWORD });
   try {
     const h = headers();
     h.set("X-Request", "r-42");
@@ -141,7 +171,7 @@ Deno.test("connect() carries headers both ways", async () => {
 });
 
 Deno.test("connect() gives no responders at once", async () => {
-  await using server = await TestServer.start();
+  await using server = await NatsServerProcess.start();
   const nc = await connect({ servers: server.url });
   try {
     const started = performance.now();
@@ -159,12 +189,14 @@ Deno.test("connect() gives no responders at once", async () => {
 });
 
 Deno.test("connect() reconnects when the server comes back", async () => {
-  await using server = await TestServer.start({ config: AUTH });
+  await using server = await NatsServerProcess.start(AUTH);
+  // Holds the server started again, so it outlives the connections.
+  await using restarted = new AsyncDisposableStack();
   const responder = await echoResponder(server.url);
   const nc = await connect({
     servers: server.url,
-    user: "a",
-    pass: "b",
+    user: USER,
+    pass: PASSWORD,
     reconnectTimeWait: 50,
     maxReconnectAttempts: -1,
   });
@@ -178,17 +210,22 @@ Deno.test("connect() reconnects when the server comes back", async () => {
       "before",
     );
     await server.kill();
-    await waitFor(() => seen.includes("disconnect"), { what: "disconnect" });
-    await server.restart();
-    let reply = "";
-    await waitFor(async () => {
-      try {
-        reply = (await nc.request("echo", "after", { timeout: 250 })).string();
-        return true;
-      } catch {
-        return false;
-      }
-    }, { timeoutMs: 10_000, what: "a request after the restart" });
+    await waitFor("disconnect", () => seen.includes("disconnect"), {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
+    restarted.use(
+      await NatsServerProcess.start({ ...AUTH, port: server.port }),
+    );
+    const reply = await waitFor(
+      "a request after the restart",
+      () =>
+        nc.request("echo", "after", { timeout: 250 }).then(
+          (msg) => msg.string(),
+          () => undefined,
+        ),
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
     assert.equal(reply, "after");
     assert.ok(seen.includes("reconnect"), seen.join(","));
   } finally {
@@ -199,9 +236,13 @@ Deno.test("connect() reconnects when the server comes back", async () => {
 });
 
 Deno.test("connect() rejects a wrong password with an authorization error, 20 times", async () => {
-  await using server = await TestServer.start({ config: AUTH });
+  await using server = await NatsServerProcess.start(AUTH);
   for (let i = 0; i < 20; i++) {
-    const err = await connect({ servers: server.url, user: "a", pass: "wrong" })
+    const err = await connect({
+      servers: server.url,
+      user: USER,
+      pass: "wrong",
+    })
       .then(
         async (nc) => {
           await nc.close();
@@ -213,28 +254,28 @@ Deno.test("connect() rejects a wrong password with an authorization error, 20 ti
     assert.match(err.message, AUTH_MESSAGE);
   }
   // The process (and the server) are still fine.
-  const nc = await connect({ servers: server.url, user: "a", pass: "b" });
+  const nc = await connect({ servers: server.url, user: USER, pass: PASSWORD });
   await nc.flush();
   await nc.close();
 });
 
 Deno.test("connect() rejects a wrong password 20 times without crashing a process", async () => {
-  await using server = await TestServer.start({ config: AUTH });
+  await using server = await NatsServerProcess.start(AUTH);
   const script = `${server.dir}/wrong_password.ts`;
   await Deno.writeTextFile(
     script,
     `import { connect } from ${JSON.stringify(import.meta.resolve("./mod.ts"))};
-const servers = Deno.args[0];
+const [servers, user, pass] = Deno.args;
 for (let i = 0; i < 20; i++) {
   try {
-    const nc = await connect({ servers, user: "a", pass: "wrong" });
+    const nc = await connect({ servers, user, pass: "wrong" });
     await nc.close();
     console.log("connected");
   } catch (e) {
     console.log((e as Error).name + ": " + (e as Error).message);
   }
 }
-const nc = await connect({ servers, user: "a", pass: "b" });
+const nc = await connect({ servers, user, pass });
 await nc.flush();
 await nc.close();
 console.log("done");
@@ -242,7 +283,16 @@ console.log("done");
   );
   const config = new URL("../deno.json", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", config, script, server.url],
+    args: [
+      "run",
+      "-A",
+      "--config",
+      config,
+      script,
+      server.url,
+      USER,
+      PASSWORD,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -271,7 +321,7 @@ Deno.test("connect() rejects ws:// servers", async () => {
 });
 
 Deno.test("connect() rejects a server that is not listening", async () => {
-  await using server = await TestServer.start();
+  await using server = await NatsServerProcess.start();
   await server.kill();
   await assert.rejects(
     connect({ servers: server.url, reconnect: false }),
@@ -312,7 +362,7 @@ Deno.test("connect() gives up on a peer that never sends INFO", async () => {
 });
 
 Deno.test("NatsConnection.close() is idempotent and releases every resource", async (t) => {
-  await using server = await TestServer.start();
+  await using server = await NatsServerProcess.start();
   // A step checks for leaked ops and resources while the server still runs,
   // so a socket left open by the transport fails it.
   await t.step("connect, request, close twice", async () => {
@@ -337,11 +387,9 @@ Deno.test({
   name: "connect() upgrades to TLS when the server requires it",
   ignore: !hasOpenssl(),
   fn: async () => {
-    await using server = await TestServer.start({
-      config: `tls { cert_file: "server.pem", key_file: "server.key" }`,
-      prepare: makeCerts,
-    });
-    const caFile = `${server.dir}/ca.pem`;
+    await using certs = await tempDir("nats-tls-test-");
+    await using server = await startTlsServer(certs.path);
+    const caFile = `${certs.path}/ca.pem`;
     const nc = await connect({ servers: server.url, tls: { caFile } });
     try {
       nc.subscribe("tls.echo", { callback: (_e, m) => void m.respond(m.data) });
@@ -366,14 +414,14 @@ Deno.test({
   name: "connect() speaks TLS first when tls.handshakeFirst is set",
   ignore: !hasOpenssl(),
   fn: async () => {
-    await using server = await TestServer.start({
-      config:
-        `tls { cert_file: "server.pem", key_file: "server.key", handshake_first: true }`,
-      prepare: makeCerts,
-    });
+    await using certs = await tempDir("nats-tls-test-");
+    await using server = await startTlsServer(
+      certs.path,
+      "handshake_first: true",
+    );
     const nc = await connect({
       servers: server.url,
-      tls: { caFile: `${server.dir}/ca.pem`, handshakeFirst: true },
+      tls: { caFile: `${certs.path}/ca.pem`, handshakeFirst: true },
     });
     try {
       await nc.flush();
