@@ -5,11 +5,10 @@ import { encodeJson, type PingReply } from "../contracts/mod.ts";
 import { runCli } from "./cli.ts";
 import { ExitCode } from "./cli_exit_codes.ts";
 import type { PingResultJson } from "./cli_output.ts";
-import {
-  startTestNatsServer,
-  TEST_PASSWORD,
-  TEST_USER,
-} from "./_test_nats_server.ts";
+import { NatsServerProcess, TEST_ADMIN } from "../e2e/_test_support.ts";
+
+/** A nats-server that only {@linkcode TEST_ADMIN} may use. */
+const SERVER = { config: { admin: TEST_ADMIN } };
 
 const CLI_MAIN = new URL("./cli_main.ts", import.meta.url).pathname;
 
@@ -29,8 +28,8 @@ async function fakeAgents(
 ): Promise<NatsConnection> {
   const nc = await connect({
     servers: url,
-    user: TEST_USER,
-    pass: TEST_PASSWORD,
+    user: TEST_ADMIN.user,
+    pass: TEST_ADMIN.password,
   });
   for (const deviceId of deviceIds) {
     nc.subscribe(`device-commands.${deviceId}.ping`, {
@@ -58,11 +57,18 @@ async function run(
 }
 
 function auth(url: string): string[] {
-  return ["-s", url, "--user", TEST_USER, "--password", TEST_PASSWORD];
+  return [
+    "-s",
+    url,
+    "--user",
+    TEST_ADMIN.user,
+    "--password",
+    TEST_ADMIN.password,
+  ];
 }
 
 Deno.test("runCli() ping prints a table of every device and returns 0 when all answered", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using _agents = await fakeAgents(server.url, ["dev-a", "dev-b"]);
 
   const { code, stdout, stderr } = await run([
@@ -82,7 +88,7 @@ Deno.test("runCli() ping prints a table of every device and returns 0 when all a
 });
 
 Deno.test("runCli() ping returns 1 and says which devices are offline or timed out", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agents = await fakeAgents(server.url, ["dev-a"]);
   agents.subscribe("device-commands.mute.ping", { callback: () => {} });
   await agents.flush();
@@ -108,7 +114,7 @@ Deno.test("runCli() ping returns 1 and says which devices are offline or timed o
 });
 
 Deno.test("runCli() ping --json prints one result per device, once per repeated id", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using _agents = await fakeAgents(server.url, ["dev-a"]);
 
   const { code, stdout } = await run([
@@ -135,11 +141,18 @@ Deno.test("runCli() ping --json prints one result per device, once per repeated 
 });
 
 Deno.test("runCli() ping takes the server from NATS_URL when -s is not given", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using _agents = await fakeAgents(server.url, ["dev-a"]);
 
   const { code, stderr } = await run(
-    ["--user", TEST_USER, "--password", TEST_PASSWORD, "ping", "dev-a"],
+    [
+      "--user",
+      TEST_ADMIN.user,
+      "--password",
+      TEST_ADMIN.password,
+      "ping",
+      "dev-a",
+    ],
     { NATS_URL: server.url },
   );
 
@@ -147,13 +160,13 @@ Deno.test("runCli() ping takes the server from NATS_URL when -s is not given", a
 });
 
 Deno.test("runCli() ping returns the connection code and names authentication for a wrong password", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
 
   const { code, stdout, stderr } = await run([
     "-s",
     server.url,
     "--user",
-    TEST_USER,
+    TEST_ADMIN.user,
     "--password",
     "wrong",
     "ping",
@@ -169,7 +182,7 @@ Deno.test("runCli() ping returns the connection code and names authentication fo
 });
 
 Deno.test("fleet CLI process exits with the connection code and a clear message for a wrong password, 20 times in a row", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   const runOnce = async () => {
     const output = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -179,7 +192,7 @@ Deno.test("fleet CLI process exits with the connection code and a clear message 
         "-s",
         server.url,
         "--user",
-        TEST_USER,
+        TEST_ADMIN.user,
         "--password",
         "wrong",
         "ping",

@@ -19,15 +19,22 @@ import {
   RemoteCommandError,
 } from "./errors.ts";
 import {
-  startTestNatsServer,
-  TEST_PASSWORD,
-  TEST_USER,
-} from "./_test_nats_server.ts";
+  NatsServerProcess,
+  TEST_ADMIN,
+  waitFor,
+} from "../e2e/_test_support.ts";
+
+/** A nats-server that only {@linkcode TEST_ADMIN} may use. */
+const SERVER = { config: { admin: TEST_ADMIN } };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function connectTo(url: string): Promise<NatsConnection> {
-  return connect({ servers: url, user: TEST_USER, pass: TEST_PASSWORD });
+  return connect({
+    servers: url,
+    user: TEST_ADMIN.user,
+    pass: TEST_ADMIN.password,
+  });
 }
 
 function pingReply(deviceId: string): PingReply {
@@ -54,7 +61,7 @@ async function responder(
 }
 
 Deno.test("FleetCommandsClient.ping() resolves with the agent's PingReply and sends the protocol headers", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   const seen: Msg[] = [];
@@ -78,11 +85,11 @@ Deno.test("FleetCommandsClient.ping() resolves with the agent's PingReply and se
     deadline >= before + 2000 && deadline <= Date.now() + 2000,
     `deadline ${deadline} is not now + 2000 ms`,
   );
-  assert.equal(request.headers!.get(Header.OperatorSub), TEST_USER);
+  assert.equal(request.headers!.get(Header.OperatorSub), TEST_ADMIN.user);
 });
 
 Deno.test("FleetCommandsClient.ping() uses a fresh request id for each request and the given operatorSub", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   const seen: Msg[] = [];
@@ -102,7 +109,7 @@ Deno.test("FleetCommandsClient.ping() uses a fresh request id for each request a
 });
 
 Deno.test("FleetCommandsClient.ping() rejects with DeviceOfflineError well under 1 s when no agent is connected", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using nc = await connectTo(server.url);
   const client = new FleetCommandsClient(nc, { timeoutMs: 5000 });
 
@@ -125,7 +132,7 @@ Deno.test("FleetCommandsClient.ping() rejects with DeviceOfflineError well under
 });
 
 Deno.test("FleetCommandsClient.ping() rejects with CommandTimeoutError when the agent never answers", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   await responder(agent, "slow", () => {});
@@ -145,7 +152,7 @@ Deno.test("FleetCommandsClient.ping() rejects with CommandTimeoutError when the 
 });
 
 Deno.test("FleetCommandsClient.ping() rejects with BadReplyError (cause PayloadError) on a reply that is not JSON", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   await responder(agent, "garbage", (msg) => msg.respond("pong, honestly"));
@@ -161,7 +168,7 @@ Deno.test("FleetCommandsClient.ping() rejects with BadReplyError (cause PayloadE
 });
 
 Deno.test("FleetCommandsClient.ping() rejects with BadReplyError on a reply of the wrong shape", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   await responder(
@@ -179,7 +186,7 @@ Deno.test("FleetCommandsClient.ping() rejects with BadReplyError on a reply of t
 });
 
 Deno.test("FleetCommandsClient.ping() rejects with BadReplyError when another device answers", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   await responder(
@@ -200,7 +207,7 @@ Deno.test("FleetCommandsClient.ping() rejects with BadReplyError when another de
 });
 
 Deno.test("FleetCommandsClient.ping() rejects with RemoteCommandError carrying kind, code and message of an error reply", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   await responder(agent, "refuser", (msg) => {
@@ -227,7 +234,7 @@ Deno.test("FleetCommandsClient.ping() rejects with RemoteCommandError carrying k
 });
 
 Deno.test("FleetCommandsClient.ping() builds RemoteCommandError from the headers when the error body does not parse", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   await responder(agent, "terse", (msg) => {
@@ -247,7 +254,7 @@ Deno.test("FleetCommandsClient.ping() builds RemoteCommandError from the headers
 });
 
 Deno.test("FleetCommandsClient.ping() throws InvalidDeviceIdError and publishes nothing for invalid ids", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using nc = await connectTo(server.url);
   await using watcher = await connectTo(server.url);
   const seen: string[] = [];
@@ -271,7 +278,10 @@ Deno.test("FleetCommandsClient.ping() throws InvalidDeviceIdError and publishes 
   // A marker sent after them on the same connection arrives after anything
   // they could have sent, so once it is seen nothing else is in flight.
   nc.publish("device-commands.marker.ping");
-  await waitFor(() => seen.length > 0, 2000);
+  await waitFor("the marker", () => seen.length > 0, {
+    timeoutMs: 2000,
+    intervalMs: 5,
+  });
   await nc.flush();
   await watcher.flush();
   assert.deepEqual(seen, ["device-commands.marker.ping"]);
@@ -279,7 +289,7 @@ Deno.test("FleetCommandsClient.ping() throws InvalidDeviceIdError and publishes 
 });
 
 Deno.test("FleetCommandsClient.ping() rejects with NatsTransportError on a closed connection", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   const nc = await connectTo(server.url);
   await nc.close();
   const client = new FleetCommandsClient(nc);
@@ -294,7 +304,7 @@ Deno.test("FleetCommandsClient.ping() rejects with NatsTransportError on a close
 });
 
 Deno.test("FleetCommandsClient.ping() with a signal answers, reports offline and rejects with the abort reason", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using agent = await connectTo(server.url);
   await using nc = await connectTo(server.url);
   await responder(
@@ -330,7 +340,7 @@ Deno.test("FleetCommandsClient.ping() with a signal answers, reports offline and
 });
 
 Deno.test("FleetCommandsClient() rejects a timeout that is not a positive number", async () => {
-  await using server = await startTestNatsServer();
+  await using server = await NatsServerProcess.start(SERVER);
   await using nc = await connectTo(server.url);
   for (const timeoutMs of [0, -1, Number.NaN, Infinity]) {
     assert.throws(
@@ -341,16 +351,3 @@ Deno.test("FleetCommandsClient() rejects a timeout that is not a positive number
   const client = new FleetCommandsClient(nc);
   await assert.rejects(client.ping("dev-1", { timeoutMs: 0 }), RangeError);
 });
-
-async function waitFor(
-  condition: () => boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
