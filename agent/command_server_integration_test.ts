@@ -19,7 +19,11 @@ import { HandlerError } from "./handler.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { Logger } from "./log.ts";
 import { pingReply } from "./ping_handler.ts";
-import { NatsServerProcess, waitFor } from "./_test_support.ts";
+import {
+  NatsServerProcess,
+  TEST_ADMIN,
+  waitFor,
+} from "../e2e/_test_support.ts";
 
 const DEVICE = "dev-1";
 const SUBJECT = deviceCommandSubject(DEVICE, Verb.Ping);
@@ -38,15 +42,17 @@ interface Fixture {
 async function withNats(
   fn: (fixture: Fixture) => Promise<void>,
 ): Promise<void> {
-  await using nats = await NatsServerProcess.start([
-    { user: "admin", password: "admin-pw" },
-    {
-      user: `device-${DEVICE}`,
-      password: "device-pw",
-      subscribe: [`device-commands.${DEVICE}.>`],
-      publish: [`device-heartbeat.${DEVICE}`],
+  // The device's user may only serve its own commands and heartbeat.
+  await using nats = await NatsServerProcess.start({
+    config: {
+      admin: TEST_ADMIN,
+      devices: [{
+        deviceId: DEVICE,
+        user: `device-${DEVICE}`,
+        password: "device-pw",
+      }],
     },
-  ]);
+  });
   const agentNc = await connect({
     servers: nats.url,
     user: `device-${DEVICE}`,
@@ -55,8 +61,8 @@ async function withNats(
   try {
     const operatorNc = await connect({
       servers: nats.url,
-      user: "admin",
-      pass: "admin-pw",
+      user: TEST_ADMIN.user,
+      pass: TEST_ADMIN.password,
     });
     try {
       const logs: Record<string, unknown>[] = [];
@@ -314,7 +320,7 @@ Deno.test("CommandServer() handles requests concurrently", async () => {
     const slow = request(operatorNc, { requestId: "slow" });
     await waitFor(
       "the slow request to be in flight",
-      () => server.inFlight === 1 ? true : undefined,
+      () => server.inFlight === 1,
     );
     const fast = await request(operatorNc, { requestId: "fast" });
     assert.deepEqual(JSON.parse(new TextDecoder().decode(fast.data)), {
@@ -340,7 +346,7 @@ Deno.test("CommandServer.drain() finishes the request in flight, then stops taki
     const pending = request(operatorNc, { requestId: "in-flight" });
     await waitFor(
       "the request to be in flight",
-      () => server.inFlight === 1 ? true : undefined,
+      () => server.inFlight === 1,
     );
     let drained = false;
     const draining = server.drain().then(() => (drained = true));
@@ -350,8 +356,8 @@ Deno.test("CommandServer.drain() finishes the request in flight, then stops taki
       "no responders",
       () =>
         operatorNc.request(SUBJECT, undefined, { timeout: 2000 }).then(
-          () => undefined,
-          (error) => error.message.includes("no responders") ? true : undefined,
+          () => false,
+          (error) => error.message.includes("no responders"),
         ),
     );
     assert.equal(drained, false);

@@ -15,55 +15,113 @@ import {
   PACKAGE_VERSION,
   Verb,
 } from "../contracts/mod.ts";
+import {
+  type AgentLogEvent,
+  AgentProcess,
+  type AgentProcessOptions,
+  NatsServerProcess,
+  parseAgentLog,
+  pickFreePort,
+  renderAgentConfig,
+  tempDir,
+  TEST_ADMIN,
+  waitFor,
+  waitForAgentEvent,
+} from "../e2e/_test_support.ts";
 import { parseAgentConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { runAgent } from "./run_agent.ts";
-import {
-  AgentProcess,
-  freePort,
-  NatsServerProcess,
-  tempDir,
-  waitFor,
-} from "./_test_support.ts";
 
 const DEVICE = "main-dev-1";
-const USER = `device-${DEVICE}`;
-const PASSWORD = "device-pw";
+const CREDENTIALS = { user: `device-${DEVICE}`, password: "device-pw" };
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const DENO_CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
-function startNats(options: { port?: number } = {}) {
-  return NatsServerProcess.start([
-    { user: "admin", password: "admin-pw" },
-    {
-      user: USER,
-      password: PASSWORD,
-      subscribe: [`device-commands.${DEVICE}.>`],
-      publish: [`device-heartbeat.${DEVICE}`],
+/** A nats-server with the admin and `DEVICE`'s user, allowed only its own subjects. */
+function startNats(
+  options: { port?: number } = {},
+): Promise<NatsServerProcess> {
+  return NatsServerProcess.start({
+    config: {
+      admin: TEST_ADMIN,
+      devices: [{ deviceId: DEVICE, ...CREDENTIALS }],
     },
-  ], options);
+    port: options.port,
+  });
 }
 
-function agentToml(
-  url: string,
-  options: {
-    password?: string;
-    runtimeEnabled?: boolean;
-    heartbeatS?: number;
-  } = {},
-): string {
-  return `[agent]
-device_id = "${DEVICE}"
-runtime_enabled = ${options.runtimeEnabled ?? false}
-heartbeat_interval_s = ${options.heartbeatS ?? 10}
+/** The agent of `DEVICE`, its config and log in `dir`. */
+function startAgent(
+  dir: string,
+  servers: string,
+  options: Partial<AgentProcessOptions> = {},
+): Promise<AgentProcess> {
+  return AgentProcess.start({
+    deviceId: DEVICE,
+    credentials: CREDENTIALS,
+    ...options,
+    dir,
+    servers,
+  });
+}
 
-[nats]
-servers = ["${url}"]
-user = "${USER}"
-password = "${options.password ?? PASSWORD}"
-`;
+/** The agent's config for `servers`, as `agent/main.ts --config` reads it. */
+function agentToml(servers: string): string {
+  return renderAgentConfig({
+    deviceId: DEVICE,
+    servers,
+    credentials: CREDENTIALS,
+  });
+}
+
+/** The exit status and log (text and events) of an agent that has exited. */
+async function outcome(
+  agent: AgentProcess,
+): Promise<{ code: number; log: string; events: AgentLogEvent[] }> {
+  const { code } = await agent.exited;
+  const log = await Deno.readTextFile(agent.logPath);
+  return { code, log, events: parseAgentLog(log) };
+}
+
+/** Asserts that every line the agent wrote is a JSON log line. */
+function assertJsonLines(log: string): void {
+  for (const line of log.trimEnd().split("\n")) {
+    assert.doesNotThrow(
+      () => JSON.parse(line),
+      `not a JSON log line: ${line}\n${log}`,
+    );
+  }
+}
+
+/** Runs `agent/main.ts args…` to its end. */
+async function runMain(args: string[]): Promise<{
+  code: number;
+  stdout: string;
+  stderr: string;
+  events: AgentLogEvent[];
+}> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", DENO_CONFIG, MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  const stderr = decoder.decode(output.stderr);
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr,
+    events: parseAgentLog(stderr),
+  };
 }
 
 function connectAdmin(url: string): Promise<NatsConnection> {
-  return connect({ servers: url, user: "admin", pass: "admin-pw" });
+  return connect({
+    servers: url,
+    user: TEST_ADMIN.user,
+    pass: TEST_ADMIN.password,
+  });
 }
 
 async function ping(nc: NatsConnection, body = "", requestId?: string) {
@@ -77,8 +135,7 @@ async function ping(nc: NatsConnection, body = "", requestId?: string) {
 }
 
 Deno.test("agent/main.ts --help documents usage, log format and exit codes", async () => {
-  await using agent = new AgentProcess(["--help"]);
-  const { code, stdout } = await agent.exit();
+  const { code, stdout } = await runMain(["--help"]);
   assert.equal(code, 0);
   assert.match(stdout, /--config <file>/);
   assert.match(stdout, /Exit codes:/);
@@ -87,26 +144,23 @@ Deno.test("agent/main.ts --help documents usage, log format and exit codes", asy
 });
 
 Deno.test("agent/main.ts --version prints the package version", async () => {
-  await using agent = new AgentProcess(["--version"]);
-  const { code, stdout } = await agent.exit();
+  const { code, stdout } = await runMain(["--version"]);
   assert.equal(code, 0);
   assert.equal(stdout.trim(), PACKAGE_VERSION);
 });
 
 Deno.test("agent/main.ts exits 2 on bad usage", async () => {
-  await using agent = new AgentProcess(["--frobnicate"]);
-  const { code, stderr } = await agent.exit();
+  const { code, stderr } = await runMain(["--frobnicate"]);
   assert.equal(code, 2);
   assert.match(stderr, /^error: unknown option "--frobnicate"/);
 });
 
 Deno.test("agent/main.ts exits 2 naming a missing config file", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("agent-test-");
   const path = join(dir.path, "missing.toml");
-  await using agent = new AgentProcess(["--config", path]);
-  const { code } = await agent.exit();
+  const { code, events } = await runMain(["--config", path]);
   assert.equal(code, 2);
-  const event = agent.events.find((e) => e.event === "config_invalid");
+  const event = events.find((e) => e.event === "config_invalid");
   assert.equal(event?.level, "error");
   assert.equal(
     event?.message,
@@ -116,27 +170,30 @@ Deno.test("agent/main.ts exits 2 naming a missing config file", async () => {
 });
 
 Deno.test("agent/main.ts exits 2 naming the key of an invalid config", async () => {
-  await using dir = await tempDir();
-  await using agent = await AgentProcess.withConfig(
-    dir.path,
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  // The last table is [nats], so the typo lands there.
+  await Deno.writeTextFile(
+    path,
     agentToml("nats://127.0.0.1:1") + "pasword = 'x'\n",
   );
-  const { code } = await agent.exit();
+  const { code, events } = await runMain(["--config", path]);
   assert.equal(code, 2);
-  const event = agent.events.find((e) => e.event === "config_invalid");
+  const event = events.find((e) => e.event === "config_invalid");
   assert.equal(event?.key, "nats.pasword");
   assert.match(String(event?.message), /unknown key "nats.pasword"/);
 });
 
 Deno.test("agent/main.ts exits 2 when the creds file is missing", async () => {
-  await using dir = await tempDir();
-  await using agent = await AgentProcess.withConfig(
-    dir.path,
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(
+    path,
     `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = ["nats://127.0.0.1:1"]\ncreds_file = "nope.creds"\n`,
   );
-  const { code } = await agent.exit();
+  const { code, events } = await runMain(["--config", path]);
   assert.equal(code, 2);
-  const event = agent.events.find((e) => e.event === "config_invalid");
+  const event = events.find((e) => e.event === "config_invalid");
   assert.match(
     String(event?.message),
     new RegExp(
@@ -148,7 +205,7 @@ Deno.test("agent/main.ts exits 2 when the creds file is missing", async () => {
 });
 
 Deno.test("agent/main.ts refuses to start when CONTAINER_HOST names no socket", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("agent-test-");
   const missing = join(dir.path, "missing.sock");
   const plain = join(dir.path, "plain.sock");
   await Deno.writeTextFile(plain, "");
@@ -158,14 +215,13 @@ Deno.test("agent/main.ts refuses to start when CONTAINER_HOST names no socket", 
       [plain, "is not a socket (it is a regular file)"],
     ]
   ) {
-    await using agent = await AgentProcess.withConfig(
-      dir.path,
-      agentToml("nats://127.0.0.1:1", { runtimeEnabled: true }),
-      { env: { CONTAINER_HOST: `unix://${path}` } },
-    );
-    const { code } = await agent.exit();
+    await using agent = await startAgent(dir.path, "nats://127.0.0.1:1", {
+      runtimeEnabled: true,
+      env: { CONTAINER_HOST: `unix://${path}` },
+    });
+    const { code, events } = await outcome(agent);
     assert.equal(code, 2);
-    const event = agent.events.find((e) => e.event === "runtime_unavailable");
+    const event = events.find((e) => e.event === "runtime_unavailable");
     assert.deepEqual(event?.tried, [path]);
     assert.ok(
       String(event?.message).includes(`${path} (CONTAINER_HOST): ${problem}`),
@@ -177,15 +233,14 @@ Deno.test("agent/main.ts refuses to start when CONTAINER_HOST names no socket", 
 
 Deno.test("agent/main.ts serves ping, rejects bad requests, beats, and exits 0 on SIGTERM", async () => {
   await using nats = await startNats();
-  await using dir = await tempDir();
-  await using agent = await AgentProcess.withConfig(
-    dir.path,
-    agentToml(nats.url, { heartbeatS: 0.5 }),
-  );
+  await using dir = await tempDir("agent-test-");
+  await using agent = await startAgent(dir.path, nats.url, {
+    heartbeatIntervalS: 0.5,
+  });
   const nc = await connectAdmin(nats.url);
   try {
     const beats = nc.subscribe(deviceHeartbeatSubject(DEVICE), { max: 2 });
-    const ready = await agent.waitForEvent("ready");
+    const ready = await waitForAgentEvent(agent, "ready");
     assert.equal(ready.device_id, DEVICE);
     assert.equal(ready.level, "info");
     assert.equal(typeof ready.ts, "string");
@@ -242,18 +297,12 @@ Deno.test("agent/main.ts serves ping, rejects bad requests, beats, and exits 0 o
       assert.match(beat.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     }
 
-    agent.kill("SIGTERM");
-    const { code } = await agent.exit();
-    assert.equal(code, 0);
-    const events = agent.events.map((e) => e.event);
-    assert.ok(events.includes("shutting_down"), events.join(","));
-    assert.equal(events.at(-1), "stopped");
-    for (const line of agent.stderrLines) {
-      assert.doesNotThrow(
-        () => JSON.parse(line),
-        `not a JSON log line: ${line}`,
-      );
-    }
+    assert.equal((await agent.stop("SIGTERM")).code, 0);
+    const { log, events } = await outcome(agent);
+    const names = events.map((e) => e.event);
+    assert.ok(names.includes("shutting_down"), names.join(","));
+    assert.equal(names.at(-1), "stopped");
+    assertJsonLines(log);
   } finally {
     await nc.close();
   }
@@ -261,64 +310,54 @@ Deno.test("agent/main.ts serves ping, rejects bad requests, beats, and exits 0 o
 
 Deno.test("agent/main.ts reports podman as its runtime when the socket answers (stand-in server)", async () => {
   await using nats = await startNats();
-  await using dir = await tempDir();
+  await using dir = await tempDir("agent-test-");
   const socket = join(dir.path, "podman.sock");
   // Stand-in for the podman API service (podman is not installed here).
   await using _podman = Deno.serve(
     { path: socket, transport: "unix", onListen: () => {} },
     () => new Response("OK"),
   );
-  await using agent = await AgentProcess.withConfig(
-    dir.path,
-    agentToml(nats.url, { runtimeEnabled: true }),
-    { env: { CONTAINER_HOST: `unix://${socket}` } },
-  );
+  await using agent = await startAgent(dir.path, nats.url, {
+    runtimeEnabled: true,
+    env: { CONTAINER_HOST: `unix://${socket}` },
+  });
   const nc = await connectAdmin(nats.url);
   try {
-    await agent.waitForEvent("ready");
+    await waitForAgentEvent(agent, "ready");
     assert.equal(decodePingReply((await ping(nc)).data).runtime, "podman");
-    agent.kill("SIGINT");
-    assert.equal((await agent.exit()).code, 0);
+    assert.equal((await agent.stop("SIGINT")).code, 0);
   } finally {
     await nc.close();
   }
 });
 
 Deno.test("agent/main.ts keeps trying until NATS comes up", async () => {
-  const port = freePort();
-  await using dir = await tempDir();
-  await using agent = await AgentProcess.withConfig(
-    dir.path,
-    agentToml(`nats://127.0.0.1:${port}`),
-  );
-  await agent.waitForEvent("nats_connect_failed");
+  const port = pickFreePort();
+  await using dir = await tempDir("agent-test-");
+  await using agent = await startAgent(dir.path, `nats://127.0.0.1:${port}`);
+  await waitForAgentEvent(agent, "nats_connect_failed");
   await using nats = await startNats({ port });
-  await agent.waitForEvent("ready");
+  await waitForAgentEvent(agent, "ready");
   const nc = await connectAdmin(nats.url);
   try {
     assert.equal(decodePingReply((await ping(nc)).data).device_id, DEVICE);
   } finally {
     await nc.close();
   }
-  agent.kill("SIGTERM");
-  assert.equal((await agent.exit()).code, 0);
+  assert.equal((await agent.stop("SIGTERM")).code, 0);
 });
 
 Deno.test("agent/main.ts logs a lost connection, reconnects and resubscribes", async () => {
-  const port = freePort();
-  await using dir = await tempDir();
-  let nats = await startNats({ port });
+  await using dir = await tempDir("agent-test-");
+  let nats = await startNats();
   try {
-    await using agent = await AgentProcess.withConfig(
-      dir.path,
-      agentToml(nats.url),
-    );
-    await agent.waitForEvent("ready");
+    await using agent = await startAgent(dir.path, nats.url);
+    await waitForAgentEvent(agent, "ready");
     await nats[Symbol.asyncDispose]();
-    const lost = await agent.waitForEvent("nats_disconnected");
+    const lost = await waitForAgentEvent(agent, "nats_disconnected");
     assert.equal(lost.level, "warn");
-    nats = await startNats({ port });
-    await agent.waitForEvent("nats_reconnected");
+    nats = await startNats({ port: nats.port });
+    await waitForAgentEvent(agent, "nats_reconnected");
     const nc = await connectAdmin(nats.url);
     try {
       const reply = await waitFor(
@@ -329,8 +368,7 @@ Deno.test("agent/main.ts logs a lost connection, reconnects and resubscribes", a
     } finally {
       await nc.close();
     }
-    agent.kill("SIGTERM");
-    assert.equal((await agent.exit()).code, 0);
+    assert.equal((await agent.stop("SIGTERM")).code, 0);
   } finally {
     await nats[Symbol.asyncDispose]();
   }
@@ -338,27 +376,22 @@ Deno.test("agent/main.ts logs a lost connection, reconnects and resubscribes", a
 
 Deno.test("agent/main.ts exits 3 naming authentication on a wrong password, without crashing", async () => {
   await using nats = await startNats();
-  await using dir = await tempDir();
   const runs = Number(Deno.env.get("AGENT_AUTH_RUNS") ?? 20);
   const parallel = 4;
   for (let done = 0; done < runs; done += parallel) {
     const batch = Math.min(parallel, runs - done);
     await Promise.all(
       Array.from({ length: batch }, async () => {
-        await using agent = await AgentProcess.withConfig(
-          dir.path,
-          agentToml(nats.url, { password: "wrong" }),
-        );
-        const { code, stderr } = await agent.exit();
-        assert.equal(code, 3, stderr);
-        const event = agent.events.find((e) => e.event === "nats_auth_failed");
-        assert.match(String(event?.message), /authentication failed/, stderr);
-        for (const line of agent.stderrLines) {
-          assert.doesNotThrow(
-            () => JSON.parse(line),
-            `crash output: ${stderr}`,
-          );
-        }
+        // A dir each: the agents of one device share file names.
+        await using dir = await tempDir("agent-test-");
+        await using agent = await startAgent(dir.path, nats.url, {
+          credentials: { ...CREDENTIALS, password: "wrong" },
+        });
+        const { code, log, events } = await outcome(agent);
+        assert.equal(code, 3, log);
+        const event = events.find((e) => e.event === "nats_auth_failed");
+        assert.match(String(event?.message), /authentication failed/, log);
+        assertJsonLines(log);
       }),
     );
   }
@@ -388,10 +421,7 @@ Deno.test("runAgent() finishes the request in flight on shutdown, then returns 0
   const nc = await connectAdmin(nats.url);
   try {
     const pending = ping(nc, "", "slow");
-    await waitFor(
-      "the request to start",
-      () => started === 1 ? true : undefined,
-    );
+    await waitFor("the request to start", () => started === 1);
     controller.abort("SIGTERM");
     await waitFor(
       "shutting_down",
@@ -407,8 +437,8 @@ Deno.test("runAgent() finishes the request in flight on shutdown, then returns 0
         nc.request(deviceCommandSubject(DEVICE, Verb.Ping), undefined, {
           timeout: 2000,
         }).then(
-          () => undefined,
-          (error) => error.message.includes("no responders") ? true : undefined,
+          () => false,
+          (error) => error.message.includes("no responders"),
         ),
     );
     assert.equal(exited, false);
