@@ -5,6 +5,7 @@ import {
   exists,
   processAlive,
   processesMentioning,
+  tempDir,
   tempEntries,
 } from "./_test_support.ts";
 
@@ -52,7 +53,6 @@ Deno.test("Stack[Symbol.asyncDispose]() leaves no process and no temp dir", asyn
 });
 
 Deno.test("Stack.bringUp() with a nonexistent nats-server fails clearly and leaves nothing", async () => {
-  const before = tempEntries("fleet-e2e-");
   await assert.rejects(
     Stack.bringUp({ natsServerBin: "/nonexistent/nats-server", keep: false }),
     (error) => {
@@ -68,10 +68,32 @@ Deno.test("Stack.bringUp() with a nonexistent nats-server fails clearly and leav
       return true;
     },
   );
-  assert.deepEqual(
-    tempEntries("fleet-e2e-").filter((e) => !before.includes(e)),
-    [],
+  // Nothing else is left in the temp dir either. Other test files bring up
+  // stacks meanwhile, so this runs in a child with a temp dir of its own.
+  await using tmp = await tempDir("fleet-stack-test-tmp-");
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--config",
+      new URL("../deno.json", import.meta.url).pathname,
+      `import { Stack } from ${
+        JSON.stringify(import.meta.resolve("./stack.ts"))
+      };
+await Stack.bringUp({ natsServerBin: "/nonexistent/nats-server", keep: false })
+  .then(() => console.log("up"), (error) => console.log(error.name));`,
+    ],
+    env: { TMPDIR: tmp.path },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  assert.equal(
+    decoder.decode(child.stdout),
+    "StackBringUpError\n",
+    decoder.decode(child.stderr),
   );
+  assert.deepEqual([...Deno.readDirSync(tmp.path)], []);
 });
 
 Deno.test("Stack.bringUp() failing half-way tears down what it started", async () => {
