@@ -15,6 +15,26 @@
  * @module
  */
 export { connect } from "./connect.ts";
+export {
+  DEFAULT_NATS_PORT,
+  type ParsedServerUrls,
+  parseServerUrl,
+  parseServerUrls,
+  redactServerUrl,
+  ServerScheme,
+  type ServerUrl,
+  ServerUrlError,
+  type UrlCredentials,
+} from "./servers.ts";
+export {
+  type AuthConnectionOptions,
+  authConnectionOptions,
+  type CredsFile,
+  type NatsAuth,
+  NatsAuthError,
+  parseCredsFile,
+  readCredsFile,
+} from "./auth.ts";
 export type {
   ConnectionOptions,
   Msg,
