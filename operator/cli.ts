@@ -7,12 +7,13 @@ import {
 import { deviceIdProblem, PACKAGE_VERSION } from "../contracts/mod.ts";
 import { FleetCommandsClient } from "./client.ts";
 import { DurationSyntaxError, parseDuration } from "./cli_duration.ts";
+import { CliConnectionError, CliUsageError } from "./cli_errors.ts";
+import { connectForCli } from "./cli_connection.ts";
 import {
-  CliConnectionError,
-  CliUsageError,
-  connectForCli,
   DEFAULT_NATS_URL,
-} from "./cli_connection.ts";
+  resolveConnectionSettings,
+  type SettingsLayer,
+} from "./cli_settings.ts";
 import { EXIT_CODES_HELP, ExitCode } from "./cli_exit_codes.ts";
 import {
   pingResultsJson,
@@ -42,7 +43,8 @@ export interface RunCliOptions {
    */
   stderr?: CliWriter;
   /**
-   * Environment to read `NATS_URL` from.
+   * The environment the CLI reads (`NATS_URL`, …): when given, the
+   * process's own environment is never read.
    *
    * @default {the process's environment}
    */
@@ -53,7 +55,7 @@ const DEFAULT_TIMEOUT_MS = 5000;
 
 /** The flags of `fleet`, as commander hands them over. */
 interface GlobalFlags {
-  server: string;
+  server?: string;
   user?: string;
   password?: string;
   token?: string;
@@ -82,12 +84,13 @@ export async function runCli(
 ): Promise<number> {
   const stdout = options.stdout ?? processWriter(Deno.stdout);
   const stderr = options.stderr ?? processWriter(Deno.stderr);
-  const natsUrl = options.env ? options.env.NATS_URL : Deno.env.get("NATS_URL");
+  const env = options.env;
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram({
     stdout,
     stderr,
-    natsUrl: natsUrl || undefined,
+    getEnv: (name) =>
+      (env === undefined ? Deno.env.get(name) : env[name]) || undefined,
     done: (code) => exitCode = code,
   });
   try {
@@ -118,7 +121,8 @@ export async function runCli(
 interface ProgramContext {
   stdout: CliWriter;
   stderr: CliWriter;
-  natsUrl: string | undefined;
+  /** Reads an environment variable; empty counts as unset. */
+  getEnv: (name: string) => string | undefined;
   done: (code: number) => void;
 }
 
@@ -144,7 +148,7 @@ function buildProgram(context: ProgramContext): Command {
       new Option(
         "-s, --server <url>",
         "NATS server URL, or several comma-separated (env NATS_URL)",
-      ).default(context.natsUrl ?? DEFAULT_NATS_URL),
+      ).default(undefined, DEFAULT_NATS_URL),
     )
     .option("--user <name>", "user name to connect with")
     .option("--password <password>", "password of --user")
@@ -193,14 +197,8 @@ async function ping(
     }
   }
   const unique = [...new Set(deviceIds)];
-  const nc = await connectForCli({
-    server: flags.server,
-    user: flags.user,
-    password: flags.password,
-    token: flags.token,
-    creds: flags.creds,
-    timeoutMs: flags.timeout,
-  });
+  const settings = resolveConnectionSettings(settingsLayers(flags, context));
+  const nc = await connectForCli(settings, { timeoutMs: flags.timeout });
   let results;
   try {
     const client = new FleetCommandsClient(nc, { timeoutMs: flags.timeout });
@@ -216,6 +214,26 @@ async function ping(
   const failures = renderPingFailures(results);
   if (failures !== "") context.stderr.write(failures);
   return exitCodeFor(results);
+}
+
+// The flags, then the environment: the first that gives a value wins.
+function settingsLayers(
+  flags: GlobalFlags,
+  context: ProgramContext,
+): SettingsLayer[] {
+  const setting = (value: string | undefined, from: string) =>
+    value === undefined ? undefined : { value, from };
+  const natsUrl = context.getEnv("NATS_URL");
+  return [
+    {
+      server: setting(flags.server, "--server"),
+      user: setting(flags.user, "--user"),
+      password: setting(flags.password, "--password"),
+      token: setting(flags.token, "--token"),
+      creds: setting(flags.creds, "--creds"),
+    },
+    { server: setting(natsUrl, "NATS_URL") },
+  ];
 }
 
 function parseTimeoutFlag(value: string): number {

@@ -4,13 +4,21 @@ import { runCli } from "./cli.ts";
 import { ExitCode } from "./cli_exit_codes.ts";
 
 /** Runs the CLI in-process, capturing its output; no NATS server is needed by these cases. */
-async function run(...args: string[]) {
+function run(...args: string[]) {
+  return runWithEnv(args, {});
+}
+
+/** Like {@linkcode run}, with `env` as the whole environment. */
+async function runWithEnv(
+  args: string[],
+  env: Record<string, string | undefined>,
+) {
   let stdout = "";
   let stderr = "";
   const code = await runCli(args, {
     stdout: { write: (text) => void (stdout += text) },
     stderr: { write: (text) => void (stderr += text) },
-    env: {},
+    env,
   });
   return { code, stdout, stderr };
 }
@@ -82,4 +90,33 @@ Deno.test("runCli() returns the connection code when the server is unreachable",
     stderr,
     /^error: Cannot connect to NATS at "nats:\/\/127\.0\.0\.1:1": server unreachable/,
   );
+});
+
+Deno.test("runCli() returns the usage code for a malformed --server, naming the flag and the problem", async () => {
+  const cases: [string, RegExp][] = [
+    ["not a url", /contains whitespace/],
+    ["::::", /no host/],
+    ["%%%", /not a URL/],
+    ["nats://127.0.0.1:99999", /port 99999 is out of range/],
+    ["ws://127.0.0.1:8080", /scheme "ws" is not supported/],
+    ["nats://127.0.0.1:4222,%%%", /not a URL/],
+    [" , ", /no server given/],
+  ];
+  for (const [server, problem] of cases) {
+    const { code, stdout, stderr } = await run("ping", "d1", "-s", server);
+    assert.equal(code, ExitCode.Usage, `${server}: ${stderr}`);
+    assert.equal(stdout, "");
+    assert.match(stderr, /^error: --server: /, server);
+    assert.match(stderr, problem, server);
+    assert.doesNotMatch(stderr, /connection failed|Cannot connect/, server);
+  }
+});
+
+Deno.test("runCli() returns the usage code for a malformed NATS_URL, naming the variable", async () => {
+  const { code, stderr } = await runWithEnv(["ping", "d1"], {
+    NATS_URL: "nats://admin:s3cret@127.0.0.1:99999",
+  });
+  assert.equal(code, ExitCode.Usage, stderr);
+  assert.match(stderr, /^error: NATS_URL: .*port 99999 is out of range/);
+  assert.ok(!stderr.includes("s3cret"), stderr);
 });
