@@ -15,7 +15,8 @@ export interface CliConnectOptions {
 
 /**
  * Turns resolved settings into `ConnectionOptions` for a one-shot command:
- * no reconnects, a bounded connect time, the servers without user info,
+ * each server tried once (in random order, as nats-core and the `nats` CLI
+ * do) before giving up, no reconnects, a bounded connect time per server, the servers without user info,
  * the credentials mapped by `authConnectionOptions` (a `.creds` file is
  * read and checked here).
  *
@@ -44,8 +45,12 @@ export async function cliConnectionOptions(
   return {
     servers: settings.servers.urls,
     name: "fleet-cli",
+    // One attempt per server on the first connect, none after a disconnect.
+    // Not `maxReconnectAttempts: 0`: on a failed first dial nats-core 3.4
+    // then removes a server twice, the second time the last one in the
+    // list, so a dead first server made it skip the good second one.
     reconnect: false,
-    maxReconnectAttempts: 0,
+    maxReconnectAttempts: -1,
     timeout: options.timeoutMs,
     ...auth,
   };

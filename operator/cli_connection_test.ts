@@ -16,6 +16,7 @@ Deno.test("cliConnectionOptions() builds one-shot options without reconnects", a
   assert.equal(options.pass, "pw");
   assert.equal(options.token, undefined);
   assert.equal(options.reconnect, false);
+  assert.equal(options.maxReconnectAttempts, -1);
   assert.equal(options.timeout, 1500);
 });
 

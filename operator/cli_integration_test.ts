@@ -219,3 +219,33 @@ Deno.test("fleet CLI process exits with the connection code and a clear message 
     }
   }
 });
+
+Deno.test("runCli() ping tries every server given: a dead first server still connects, 10 runs in each order", async () => {
+  await using server = await NatsServerProcess.start(SERVER);
+  await using _agents = await fakeAgents(server.url, ["dev-a"]);
+  const dead = "nats://127.0.0.1:1";
+  for (const servers of [`${dead},${server.url}`, `${server.url},${dead}`]) {
+    for (let i = 0; i < 10; i++) {
+      const { code, stderr } = await run([
+        ...auth(servers),
+        "ping",
+        "dev-a",
+      ]);
+      assert.equal(code, ExitCode.Ok, `${servers} run ${i + 1}: ${stderr}`);
+    }
+  }
+});
+
+Deno.test("runCli() ping gives up with the connection code once every server has been tried", async () => {
+  const { code, stderr } = await run([
+    "-s",
+    "nats://127.0.0.1:1,nats://127.0.0.1:2",
+    "ping",
+    "dev-a",
+  ]);
+  assert.equal(code, ExitCode.Connection, stderr);
+  assert.match(
+    stderr,
+    /^error: Cannot connect to NATS at "nats:\/\/127\.0\.0\.1:1,nats:\/\/127\.0\.0\.1:2": server unreachable/,
+  );
+});
