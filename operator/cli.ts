@@ -5,6 +5,7 @@ import {
   Option,
 } from "commander";
 import { deviceIdProblem, PACKAGE_VERSION } from "../contracts/mod.ts";
+import { redactServerUrl } from "../nats/mod.ts";
 import { FleetCommandsClient } from "./client.ts";
 import { DurationSyntaxError, parseDuration } from "./cli_duration.ts";
 import { CliConnectionError, CliUsageError } from "./cli_errors.ts";
@@ -110,9 +111,11 @@ export async function runCli(
       return ExitCode.Connection;
     }
     stderr.write(
-      `error: unexpected failure (a bug in fleet): ${
-        error instanceof Error ? error.stack ?? error.message : String(error)
-      }\n`,
+      redactServerUrl(
+        `error: unexpected failure (a bug in fleet): ${
+          error instanceof Error ? error.stack ?? error.message : String(error)
+        }\n`,
+      ),
     );
     return ExitCode.Internal;
   }
@@ -132,7 +135,8 @@ function buildProgram(context: ProgramContext): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => stdout.write(text),
-      writeErr: (text) => stderr.write(text),
+      // Commander quotes what was typed; a mistyped URL may carry a password.
+      writeErr: (text) => stderr.write(redactServerUrl(text)),
       getOutHelpWidth: () => 80,
       getErrHelpWidth: () => 80,
       getOutHasColors: () => false,

@@ -1,71 +1,17 @@
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/nats-core";
-import { connect } from "../nats/mod.ts";
-import { encodeJson, type PingReply } from "../contracts/mod.ts";
-import { runCli } from "./cli.ts";
 import { ExitCode } from "./cli_exit_codes.ts";
 import type { PingResultJson } from "./cli_output.ts";
 import { NatsServerProcess, TEST_ADMIN } from "../e2e/_test_support.ts";
+import {
+  adminArgs as auth,
+  fakeAgents,
+  pingReply,
+  runInProcess as run,
+  runProcess,
+} from "./_test_cli.ts";
 
 /** A nats-server that only {@linkcode TEST_ADMIN} may use. */
 const SERVER = { config: { admin: TEST_ADMIN } };
-
-const CLI_MAIN = new URL("./cli_main.ts", import.meta.url).pathname;
-
-function pingReply(deviceId: string, uptime = 192): PingReply {
-  return {
-    device_id: deviceId,
-    agent_version: "0.1.0",
-    uptime_s: uptime,
-    runtime: "disabled",
-  };
-}
-
-/** A stand-in agent: answers ping for each of `deviceIds` on one connection. */
-async function fakeAgents(
-  url: string,
-  deviceIds: string[],
-): Promise<NatsConnection> {
-  const nc = await connect({
-    servers: url,
-    user: TEST_ADMIN.user,
-    pass: TEST_ADMIN.password,
-  });
-  for (const deviceId of deviceIds) {
-    nc.subscribe(`device-commands.${deviceId}.ping`, {
-      callback: (error, msg) => {
-        if (!error) msg.respond(encodeJson(pingReply(deviceId)));
-      },
-    });
-  }
-  await nc.flush();
-  return nc;
-}
-
-async function run(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text) },
-    env,
-  });
-  return { code, stdout, stderr };
-}
-
-function auth(url: string): string[] {
-  return [
-    "-s",
-    url,
-    "--user",
-    TEST_ADMIN.user,
-    "--password",
-    TEST_ADMIN.password,
-  ];
-}
 
 Deno.test("runCli() ping prints a table of every device and returns 0 when all answered", async () => {
   await using server = await NatsServerProcess.start(SERVER);
@@ -183,32 +129,17 @@ Deno.test("runCli() ping returns the connection code and names authentication fo
 
 Deno.test("fleet CLI process exits with the connection code and a clear message for a wrong password, 20 times in a row", async () => {
   await using server = await NatsServerProcess.start(SERVER);
-  const runOnce = async () => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        CLI_MAIN,
-        "-s",
-        server.url,
-        "--user",
-        TEST_ADMIN.user,
-        "--password",
-        "wrong",
-        "ping",
-        "dev-a",
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    return {
-      code: output.code,
-      stdout: new TextDecoder().decode(output.stdout),
-      stderr: new TextDecoder().decode(output.stderr),
-    };
-  };
+  const runOnce = () =>
+    runProcess([
+      "-s",
+      server.url,
+      "--user",
+      TEST_ADMIN.user,
+      "--password",
+      "wrong",
+      "ping",
+      "dev-a",
+    ]);
   // Two at a time: the machine is shared; 20 runs in all.
   for (let round = 0; round < 10; round++) {
     for (const result of await Promise.all([runOnce(), runOnce()])) {
@@ -248,4 +179,94 @@ Deno.test("runCli() ping gives up with the connection code once every server has
     stderr,
     /^error: Cannot connect to NATS at "nats:\/\/127\.0\.0\.1:1,nats:\/\/127\.0\.0\.1:2": server unreachable/,
   );
+});
+
+/** An operator whose password starts with a digit and needs percent-encoding in a URL. */
+const URL_USER = { user: "op", password: "4222/p@ss:w0rd" };
+
+function withUserInfo(url: string, user: string, password: string): string {
+  return url.replace(
+    "nats://",
+    `nats://${encodeURIComponent(user)}:${encodeURIComponent(password)}@`,
+  );
+}
+
+Deno.test("fleet CLI process connects with the credentials of a -s URL, password starting with a digit", async () => {
+  await using server = await NatsServerProcess.start({
+    config: { admin: URL_USER },
+  });
+  await using _agents = await fakeAgents(server.url, ["dev-a"], URL_USER);
+
+  const result = await runProcess([
+    "-s",
+    withUserInfo(server.url, URL_USER.user, URL_USER.password),
+    "ping",
+    "dev-a",
+  ]);
+
+  assert.equal(result.code, ExitCode.Ok, result.stderr);
+  assert.match(result.stdout, /^dev-a +ok /m);
+});
+
+Deno.test("fleet CLI process with a wrong password in a -s URL exits with the connection code and never shows the password", async () => {
+  await using server = await NatsServerProcess.start({
+    config: { admin: URL_USER },
+  });
+  const wrong = "7wrong-s3cret";
+
+  const result = await runProcess([
+    "-s",
+    `nats://127.0.0.1:1,${withUserInfo(server.url, URL_USER.user, wrong)}`,
+    "ping",
+    "dev-a",
+  ]);
+
+  assert.equal(result.code, ExitCode.Connection, result.stderr);
+  assert.match(result.stderr, /authentication failed/);
+  assert.ok(!result.stderr.includes(wrong), result.stderr);
+  assert.ok(!result.stdout.includes(wrong), result.stdout);
+});
+
+Deno.test("runCli() takes credentials from a NATS_URL, and --user/--password over them", async () => {
+  await using server = await NatsServerProcess.start(SERVER);
+  await using _agents = await fakeAgents(server.url, ["dev-a"]);
+  const good = withUserInfo(server.url, TEST_ADMIN.user, TEST_ADMIN.password);
+  const bad = withUserInfo(server.url, TEST_ADMIN.user, "wrong");
+
+  const fromEnv = await run(["ping", "dev-a"], { NATS_URL: good });
+  assert.equal(fromEnv.code, ExitCode.Ok, fromEnv.stderr);
+  const flagsWin = await run(
+    [
+      "--user",
+      TEST_ADMIN.user,
+      "--password",
+      TEST_ADMIN.password,
+      "ping",
+      "dev-a",
+    ],
+    { NATS_URL: bad },
+  );
+  assert.equal(flagsWin.code, ExitCode.Ok, flagsWin.stderr);
+});
+
+Deno.test("runCli() refuses credentials both in a -s URL and in --user or --token", async () => {
+  for (const extra of [["--user", "x"], ["--token", "t"], ["--creds", "/x"]]) {
+    const { code, stderr } = await run([
+      "-s",
+      "nats://op:s3cret@127.0.0.1:4222",
+      ...extra,
+      "ping",
+      "dev-a",
+    ]);
+    assert.equal(code, ExitCode.Usage, stderr);
+    assert.match(
+      stderr,
+      new RegExp(
+        `^error: --server: the URL carries credentials and ${
+          extra[0]
+        } is given too; give them once`,
+      ),
+    );
+    assert.ok(!stderr.includes("s3cret"), stderr);
+  }
 });

@@ -43,45 +43,123 @@ export interface ConnectionSettings {
   authFrom: Partial<Record<keyof NatsAuth, string>>;
 }
 
+type CredentialField = "user" | "password" | "token" | "creds";
+type AuthKind = "user/password" | "token" | "creds";
+
+const CREDENTIAL_FIELDS: readonly CredentialField[] = [
+  "user",
+  "password",
+  "token",
+  "creds",
+];
+const KIND: Readonly<Record<CredentialField, AuthKind>> = {
+  user: "user/password",
+  password: "user/password",
+  token: "token",
+  creds: "creds",
+};
+const AUTH_KEY: Readonly<Record<CredentialField, keyof NatsAuth>> = {
+  user: "user",
+  password: "password",
+  token: "token",
+  creds: "credsFile",
+};
+
 /**
  * Resolves the connection settings from `layers`, highest priority first
- * (the flags, then the environment): the servers come from the first layer
- * that names any, and are checked here.
+ * (the flags, then the environment, then a context), as the `nats` CLI
+ * does:
+ *
+ * - the servers come from the first layer that names any (else
+ *   {@linkcode DEFAULT_NATS_URL}), and are checked here; credentials in a
+ *   server URL (`nats://user:password@host`, `nats://token@host`) belong to
+ *   that layer, and are refused when the same layer gives credentials too;
+ * - the kind of credentials (user/password, token or creds) is that of the
+ *   first layer giving any; each of its fields then comes from the first
+ *   layer that has it (`--user` with `NATS_PASSWORD` works), and other
+ *   kinds below are ignored (`--token` overrides a context's `creds`).
  *
  * @throws {CliUsageError} for a malformed server URL, naming where it came
- *   from (`--server: Invalid NATS server URL …`).
+ *   from (`--server: Invalid NATS server URL …`), or credentials given both
+ *   in a URL and beside it.
  * @example
  * ```ts
  * import { resolveConnectionSettings } from "./cli_settings.ts";
  * const settings = resolveConnectionSettings([
- *   { server: { value: "nats://10.0.0.5", from: "--server" } },
+ *   { server: { value: "nats://admin:s3cret@10.0.0.5", from: "--server" } },
  * ]);
  * settings.servers.urls; // ["nats://10.0.0.5:4222"]
+ * settings.auth; // { user: "admin", password: "s3cret" }
  * ```
  */
 export function resolveConnectionSettings(
   layers: readonly SettingsLayer[],
 ): ConnectionSettings {
-  const server = layers.find((layer) => layer.server)?.server ??
-    { value: DEFAULT_NATS_URL, from: "default" };
+  const index = layers.findIndex((layer) => layer.server !== undefined);
+  const server = index === -1
+    ? { value: DEFAULT_NATS_URL, from: "default" }
+    : layers[index].server!;
   const servers = parseServers(server);
+  const withUrlCredentials = index === -1
+    ? layers
+    : layers.map((layer, i) =>
+      i === index ? addUrlCredentials(layer, servers, server) : layer
+    );
+  const { auth, authFrom } = resolveAuth(withUrlCredentials);
+  return { servers, serversFrom: server.from, auth, authFrom };
+}
+
+function addUrlCredentials(
+  layer: SettingsLayer,
+  servers: ParsedServerUrls,
+  server: Setting,
+): SettingsLayer {
+  const { credentials } = servers;
+  if (credentials === undefined) return layer;
+  const given = CREDENTIAL_FIELDS.find((field) => layer[field] !== undefined);
+  if (given !== undefined) {
+    throw new CliUsageError(
+      `${server.from}: the URL carries credentials and ${
+        layer[given]!.from
+      } is given too; give them once`,
+      { source: server.from },
+    );
+  }
+  const from = `${server.from} (URL user info)`;
+  return "token" in credentials
+    ? { ...layer, token: { value: credentials.token, from } }
+    : {
+      ...layer,
+      user: { value: credentials.user, from },
+      password: { value: credentials.password, from },
+    };
+}
+
+function resolveAuth(
+  layers: readonly SettingsLayer[],
+): Pick<ConnectionSettings, "auth" | "authFrom"> {
   const auth: NatsAuth = {};
   const authFrom: ConnectionSettings["authFrom"] = {};
-  const flags = layers[0] ?? {};
-  for (
-    const [field, key] of [
-      ["user", "user"],
-      ["password", "password"],
-      ["token", "token"],
-      ["creds", "credsFile"],
-    ] as const
-  ) {
-    const setting = flags[field];
+  const top = layers.find((layer) =>
+    CREDENTIAL_FIELDS.some((field) => layer[field] !== undefined)
+  );
+  if (top === undefined) return { auth, authFrom };
+  // Two kinds in the top layer are kept, for authConnectionOptions to refuse.
+  const kinds = new Set(
+    CREDENTIAL_FIELDS.filter((field) => top[field] !== undefined).map((
+      field,
+    ) => KIND[field]),
+  );
+  for (const field of CREDENTIAL_FIELDS) {
+    if (!kinds.has(KIND[field])) continue;
+    const setting = layers.find((layer) => layer[field] !== undefined)?.[
+      field
+    ];
     if (setting === undefined) continue;
-    auth[key] = setting.value;
-    authFrom[key] = setting.from;
+    auth[AUTH_KEY[field]] = setting.value;
+    authFrom[AUTH_KEY[field]] = setting.from;
   }
-  return { servers, serversFrom: server.from, auth, authFrom };
+  return { auth, authFrom };
 }
 
 function parseServers(server: Setting): ParsedServerUrls {

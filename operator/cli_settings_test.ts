@@ -33,3 +33,66 @@ Deno.test("resolveConnectionSettings() rejects a malformed server URL, naming wh
     },
   );
 });
+
+Deno.test("resolveConnectionSettings() takes credentials out of the chosen server URL", () => {
+  const userpass = resolveConnectionSettings([{
+    server: { value: "nats://op:1s%40cret@h:4223", from: "--server" },
+  }]);
+  assert.deepEqual(userpass.servers.urls, ["nats://h:4223"]);
+  assert.deepEqual(userpass.auth, { user: "op", password: "1s@cret" });
+  assert.equal(userpass.authFrom.password, "--server (URL user info)");
+  const token = resolveConnectionSettings([{}, {
+    server: { value: "tok@h", from: "NATS_URL" },
+  }]);
+  assert.deepEqual(token.auth, { token: "tok" });
+  // A URL not chosen gives no credentials.
+  const ignored = resolveConnectionSettings([
+    { server: { value: "nats://h", from: "--server" } },
+    { server: { value: "nats://u:p@h", from: "NATS_URL" } },
+  ]);
+  assert.deepEqual(ignored.auth, {});
+});
+
+Deno.test("resolveConnectionSettings() refuses credentials in a URL and beside it in the same layer", () => {
+  assert.throws(
+    () =>
+      resolveConnectionSettings([{
+        server: { value: "nats://u:secret@h", from: "NATS_URL" },
+        token: { value: "t", from: "NATS_TOKEN" },
+      }]),
+    (error) => {
+      assert.ok(error instanceof CliUsageError);
+      assert.equal(
+        error.message,
+        "NATS_URL: the URL carries credentials and NATS_TOKEN is given too; give them once",
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("resolveConnectionSettings() takes the kind of credentials from the highest layer, each field from the first that has it", () => {
+  const s = (value: string, from: string) => ({ value, from });
+  // --user with NATS_PASSWORD: one user/password pair from two layers.
+  const split = resolveConnectionSettings([
+    { user: s("admin", "--user") },
+    { password: s("pw", "NATS_PASSWORD"), token: s("t", "NATS_TOKEN") },
+  ]);
+  assert.deepEqual(split.auth, { user: "admin", password: "pw" });
+  assert.deepEqual(split.authFrom, {
+    user: "--user",
+    password: "NATS_PASSWORD",
+  });
+  // --token over a context's creds and user.
+  const token = resolveConnectionSettings([
+    { token: s("t", "--token") },
+    {},
+    { creds: s("/a.creds", "context"), user: s("u", "context") },
+  ]);
+  assert.deepEqual(token.auth, { token: "t" });
+  // Two kinds in one layer stay, for authConnectionOptions to refuse.
+  const both = resolveConnectionSettings([
+    { user: s("u", "--user"), token: s("t", "--token") },
+  ]);
+  assert.deepEqual(both.auth, { user: "u", token: "t" });
+});

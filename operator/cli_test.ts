@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
 import { PACKAGE_VERSION } from "../contracts/mod.ts";
-import { runCli } from "./cli.ts";
+import { runInProcess as runWithEnv } from "./_test_cli.ts";
 import { ExitCode } from "./cli_exit_codes.ts";
 
-/** Runs the CLI in-process, capturing its output; no NATS server is needed by these cases. */
+/** Runs the CLI in-process with an empty environment; no NATS server is needed by these cases. */
 function run(...args: string[]) {
   return runWithEnv(args, {});
-}
-
-/** Like {@linkcode run}, with `env` as the whole environment. */
-async function runWithEnv(
-  args: string[],
-  env: Record<string, string | undefined>,
-) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text) },
-    env,
-  });
-  return { code, stdout, stderr };
 }
 
 Deno.test("runCli() prints help with the exit codes and returns 0 for --help", async () => {
@@ -119,4 +104,11 @@ Deno.test("runCli() returns the usage code for a malformed NATS_URL, naming the 
   assert.equal(code, ExitCode.Usage, stderr);
   assert.match(stderr, /^error: NATS_URL: .*port 99999 is out of range/);
   assert.ok(!stderr.includes("s3cret"), stderr);
+});
+
+Deno.test("runCli() never echoes a password typed where a command was expected", async () => {
+  const { code, stderr } = await run("nats://op:s3cret@127.0.0.1", "ping");
+  assert.equal(code, ExitCode.Usage);
+  assert.ok(!stderr.includes("s3cret"), stderr);
+  assert.match(stderr, /op:\*\*\*@127\.0\.0\.1/);
 });
