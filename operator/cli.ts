@@ -22,6 +22,7 @@ import {
   renderPingTable,
 } from "./cli_output.ts";
 import { exitCodeFor, pingAll } from "./cli_ping_results.ts";
+import { MAX_TIMEOUT_MS } from "./timeout.ts";
 
 /** Where the CLI writes text: standard output or standard error. */
 export interface CliWriter {
@@ -241,8 +242,9 @@ function settingsLayers(
 }
 
 function parseTimeoutFlag(value: string): number {
+  let ms: number;
   try {
-    return parseDuration(value);
+    ms = parseDuration(value);
   } catch (error) {
     if (error instanceof DurationSyntaxError) {
       throw new InvalidArgumentError(
@@ -251,6 +253,12 @@ function parseTimeoutFlag(value: string): number {
     }
     throw error;
   }
+  if (ms > MAX_TIMEOUT_MS) {
+    throw new InvalidArgumentError(
+      `it is ${ms} ms; the timeout can be at most 24h (${MAX_TIMEOUT_MS} ms).`,
+    );
+  }
+  return ms;
 }
 
 function processWriter(file: { writeSync(p: Uint8Array): number }): CliWriter {

@@ -38,7 +38,10 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 /**
  * Parses a duration as the CLI's `--timeout` takes it: a number with a unit
  * (`ms`, `s`, `m`, `h`: `500ms`, `5s`, `1.5s`, `2m`) or a plain number of
- * milliseconds (`2000`). Returns milliseconds; must be greater than 0.
+ * milliseconds (`2000`). Fractions are allowed, as in Go durations (what
+ * the `nats` CLI takes); the result is whole milliseconds, rounded up
+ * (`1.2345s` → 1235), and greater than 0. No upper bound here: see
+ * `checkTimeoutMs`.
  *
  * @throws {DurationSyntaxError} for anything else (`0`, `-1s`, `5 s`, `soon`).
  * @example
@@ -46,6 +49,7 @@ const UNIT_MS: Readonly<Record<string, number>> = {
  * import { parseDuration } from "./cli_duration.ts";
  * parseDuration("5s"); // 5000
  * parseDuration("250"); // 250
+ * parseDuration("2500.25ms"); // 2501
  * ```
  */
 export function parseDuration(text: string): number {
@@ -53,5 +57,5 @@ export function parseDuration(text: string): number {
   if (match === null) throw new DurationSyntaxError(text);
   const ms = Number(match[1]) * UNIT_MS[match[2] ?? "ms"];
   if (!(ms > 0) || !Number.isFinite(ms)) throw new DurationSyntaxError(text);
-  return ms;
+  return Math.ceil(ms);
 }

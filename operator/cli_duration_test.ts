@@ -39,3 +39,10 @@ Deno.test("parseDuration() rejects zero, negatives, spaces, unknown units and wo
     });
   }
 });
+
+Deno.test("parseDuration() rounds fractions of a millisecond up", () => {
+  assert.equal(parseDuration("1000.5"), 1001);
+  assert.equal(parseDuration("1.2345s"), 1235);
+  assert.equal(parseDuration("2500.25ms"), 2501);
+  assert.equal(parseDuration("0.1ms"), 1);
+});

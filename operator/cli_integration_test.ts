@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "./cli_exit_codes.ts";
 import type { PingResultJson } from "./cli_output.ts";
-import { NatsServerProcess, TEST_ADMIN } from "../e2e/_test_support.ts";
+import {
+  AgentProcess,
+  NatsServerProcess,
+  tempDir,
+  TEST_ADMIN,
+  waitForAgentEvent,
+} from "../e2e/_test_support.ts";
 import {
   adminArgs as auth,
   fakeAgents,
@@ -268,5 +274,32 @@ Deno.test("runCli() refuses credentials both in a -s URL and in --user or --toke
       ),
     );
     assert.ok(!stderr.includes("s3cret"), stderr);
+  }
+});
+
+Deno.test("runCli() ping with a fractional --timeout gets an answer from a real agent", async () => {
+  const device = { deviceId: "frac-dev", user: "device-frac", password: "pw" };
+  await using dir = await tempDir();
+  await using server = await NatsServerProcess.start({
+    config: { admin: TEST_ADMIN, devices: [device] },
+  });
+  await using agent = await AgentProcess.start({
+    deviceId: device.deviceId,
+    servers: server.url,
+    credentials: device,
+    dir: dir.path,
+  });
+  await waitForAgentEvent(agent, "ready");
+
+  for (const timeout of ["1000.5", "1.2345s", "2500.25ms"]) {
+    const { code, stdout, stderr } = await run([
+      ...auth(server.url),
+      "--timeout",
+      timeout,
+      "ping",
+      device.deviceId,
+    ]);
+    assert.equal(code, ExitCode.Ok, `--timeout ${timeout}: ${stderr}`);
+    assert.match(stdout, /^frac-dev +ok /m);
   }
 });

@@ -112,3 +112,12 @@ Deno.test("runCli() never echoes a password typed where a command was expected",
   assert.ok(!stderr.includes("s3cret"), stderr);
   assert.match(stderr, /op:\*\*\*@127\.0\.0\.1/);
 });
+
+Deno.test("runCli() returns the usage code for a --timeout over the maximum, naming the maximum", async () => {
+  for (const value of ["597h", "25h", "86400001", "1441m"]) {
+    const { code, stderr } = await run("ping", "d1", "--timeout", value);
+    assert.equal(code, ExitCode.Usage, `${value}: ${stderr}`);
+    assert.ok(stderr.includes(`'${value}'`), stderr);
+    assert.match(stderr, /at most 24h/, value);
+  }
+});
