@@ -147,13 +147,15 @@ function buildProgram(context: ProgramContext): Command {
     .description(
       "Send commands to the agents of a fleet of edge devices over NATS.",
     )
-    .version(PACKAGE_VERSION, "--version", "print the version and exit")
+    .version(PACKAGE_VERSION, "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "print this help and exit")
     .addOption(
       new Option(
         "-s, --server <url>",
-        "NATS server URL, or several comma-separated (env NATS_URL)",
-      ).default(undefined, DEFAULT_NATS_URL),
+        "NATS server URL (nats:// or tls://, may carry user:password@ or " +
+          "token@), or several comma-separated, each tried once; env " +
+          `NATS_URL; default ${DEFAULT_NATS_URL}`,
+      ),
     )
     .option("--user <name>", "user name to connect with")
     .option("--password <password>", "password of --user")
@@ -162,8 +164,9 @@ function buildProgram(context: ProgramContext): Command {
     .addOption(
       new Option(
         "--timeout <duration>",
-        "how long to wait for each reply and for the connection: 5s, 500ms, " +
-          "or plain milliseconds",
+        "how long to wait for each reply, and for each server when " +
+          "connecting: a number with a unit ms, s, m or h (500ms, 1.5s, 2m) " +
+          "or plain milliseconds; fractions round up to whole ms; at most 24h",
       ).default(DEFAULT_TIMEOUT_MS, "5s").argParser(parseTimeoutFlag),
     )
     .option("--json", "print the results as JSON")

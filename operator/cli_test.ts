@@ -23,10 +23,22 @@ Deno.test("runCli() prints help with the exit codes and returns 0 for --help", a
   assert.match(ping.stdout, /Exit codes:/);
 });
 
-Deno.test("runCli() prints the package version for --version", async () => {
-  const { code, stdout } = await run("--version");
-  assert.equal(code, ExitCode.Ok);
-  assert.equal(stdout, `${PACKAGE_VERSION}\n`);
+Deno.test("runCli() prints the package version for --version and -V", async () => {
+  for (const flag of ["--version", "-V"]) {
+    const { code, stdout } = await run(flag);
+    assert.equal(code, ExitCode.Ok, flag);
+    assert.equal(stdout, `${PACKAGE_VERSION}\n`, flag);
+  }
+});
+
+Deno.test("runCli() help documents every usage failure under exit code 2 and the --timeout units and maximum", async () => {
+  const { stdout } = await run("--help");
+  const help = stdout.replace(/\s+/g, " ");
+  assert.match(help, /-V, --version/);
+  assert.match(help, /2 usage error: .*unreadable --creds file/);
+  assert.match(help, /2 usage error: .*malformed --server or NATS_URL/);
+  assert.match(help, /--timeout <duration> .*ms, s, m or h .*at most 24h/);
+  assert.match(help, /1\.5s/);
 });
 
 Deno.test("runCli() returns the usage code for a bad --timeout, naming the flag and the value", async () => {
