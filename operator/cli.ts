@@ -12,8 +12,9 @@ import { CliConnectionError, CliUsageError } from "./cli_errors.ts";
 import { connectForCli } from "./cli_connection.ts";
 import {
   DEFAULT_NATS_URL,
+  envLayer,
+  flagsLayer,
   resolveConnectionSettings,
-  type SettingsLayer,
 } from "./cli_settings.ts";
 import { EXIT_CODES_HELP, ExitCode } from "./cli_exit_codes.ts";
 import {
@@ -157,10 +158,13 @@ function buildProgram(context: ProgramContext): Command {
           `NATS_URL; default ${DEFAULT_NATS_URL}`,
       ),
     )
-    .option("--user <name>", "user name to connect with")
-    .option("--password <password>", "password of --user")
-    .option("--token <token>", "authentication token")
-    .option("--creds <file>", "NATS user credentials (.creds) file")
+    .option("--user <name>", "user name to connect with (env NATS_USER)")
+    .option("--password <password>", "password of --user (env NATS_PASSWORD)")
+    .option("--token <token>", "authentication token (env NATS_TOKEN)")
+    .option(
+      "--creds <file>",
+      "NATS user credentials (.creds) file (env NATS_CREDS)",
+    )
     .addOption(
       new Option(
         "--timeout <duration>",
@@ -205,7 +209,10 @@ async function ping(
     }
   }
   const unique = [...new Set(deviceIds)];
-  const settings = resolveConnectionSettings(settingsLayers(flags, context));
+  const settings = resolveConnectionSettings([
+    flagsLayer(flags),
+    envLayer(context.getEnv),
+  ]);
   const nc = await connectForCli(settings, { timeoutMs: flags.timeout });
   let results;
   try {
@@ -222,26 +229,6 @@ async function ping(
   const failures = renderPingFailures(results);
   if (failures !== "") context.stderr.write(failures);
   return exitCodeFor(results);
-}
-
-// The flags, then the environment: the first that gives a value wins.
-function settingsLayers(
-  flags: GlobalFlags,
-  context: ProgramContext,
-): SettingsLayer[] {
-  const setting = (value: string | undefined, from: string) =>
-    value === undefined ? undefined : { value, from };
-  const natsUrl = context.getEnv("NATS_URL");
-  return [
-    {
-      server: setting(flags.server, "--server"),
-      user: setting(flags.user, "--user"),
-      password: setting(flags.password, "--password"),
-      token: setting(flags.token, "--token"),
-      creds: setting(flags.creds, "--creds"),
-    },
-    { server: setting(natsUrl, "NATS_URL") },
-  ];
 }
 
 function parseTimeoutFlag(value: string): number {

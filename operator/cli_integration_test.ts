@@ -303,3 +303,48 @@ Deno.test("runCli() ping with a fractional --timeout gets an answer from a real 
     assert.match(stdout, /^frac-dev +ok /m);
   }
 });
+
+Deno.test("runCli() connects with NATS_USER and NATS_PASSWORD, and flags win over them", async () => {
+  await using server = await NatsServerProcess.start(SERVER);
+  await using _agents = await fakeAgents(server.url, ["dev-a"]);
+  const env = {
+    NATS_URL: server.url,
+    NATS_USER: TEST_ADMIN.user,
+    NATS_PASSWORD: TEST_ADMIN.password,
+  };
+
+  const fromEnv = await run(["ping", "dev-a"], env);
+  assert.equal(fromEnv.code, ExitCode.Ok, fromEnv.stderr);
+  // --user on the command line, the password from the environment.
+  const mixed = await run(["--user", TEST_ADMIN.user, "ping", "dev-a"], {
+    NATS_URL: server.url,
+    NATS_PASSWORD: TEST_ADMIN.password,
+  });
+  assert.equal(mixed.code, ExitCode.Ok, mixed.stderr);
+  const flagWins = await run(["--password", "wrong", "ping", "dev-a"], env);
+  assert.equal(flagWins.code, ExitCode.Connection, flagWins.stderr);
+  assert.match(flagWins.stderr, /authentication failed/);
+});
+
+Deno.test("runCli() names NATS_CREDS and its file when the file cannot be used, and refuses NATS_USER with NATS_TOKEN", async () => {
+  await using dir = await tempDir();
+  const missing = `${dir.path}/nope.creds`;
+  const creds = await run(["ping", "dev-a"], { NATS_CREDS: missing });
+  assert.equal(creds.code, ExitCode.Usage, creds.stderr);
+  assert.equal(
+    creds.stderr,
+    `error: NATS_CREDS: Cannot use NATS credentials file ${
+      JSON.stringify(missing)
+    }: the file does not exist\n`,
+  );
+  const both = await run(["ping", "dev-a"], {
+    NATS_USER: "u",
+    NATS_TOKEN: "s3cret-token",
+  });
+  assert.equal(both.code, ExitCode.Usage, both.stderr);
+  assert.match(
+    both.stderr,
+    /cannot be used together; choose one \(given: NATS_USER, NATS_TOKEN\)/,
+  );
+  assert.ok(!both.stderr.includes("s3cret-token"));
+});

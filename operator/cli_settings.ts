@@ -43,6 +43,84 @@ export interface ConnectionSettings {
   authFrom: Partial<Record<keyof NatsAuth, string>>;
 }
 
+/** The connection flags of the CLI, as parsed. */
+export interface ConnectionFlags {
+  /** `-s, --server`. */
+  server?: string;
+  /** `--user`. */
+  user?: string;
+  /** `--password`. */
+  password?: string;
+  /** `--token`. */
+  token?: string;
+  /** `--creds`. */
+  creds?: string;
+}
+
+/** Reads an environment variable; `undefined` when unset (or empty). */
+export type EnvReader = (name: string) => string | undefined;
+
+/**
+ * The environment variables the CLI reads, as the `nats` CLI names them:
+ * each stands in for the flag of the same meaning.
+ */
+export const ENV_VARS = {
+  server: "NATS_URL",
+  user: "NATS_USER",
+  password: "NATS_PASSWORD",
+  token: "NATS_TOKEN",
+  creds: "NATS_CREDS",
+} as const;
+
+const FLAG_NAMES = {
+  server: "--server",
+  user: "--user",
+  password: "--password",
+  token: "--token",
+  creds: "--creds",
+} as const;
+
+/**
+ * The layer of the command line's connection flags.
+ *
+ * @example
+ * ```ts
+ * import { flagsLayer } from "./cli_settings.ts";
+ * flagsLayer({ user: "admin" }).user; // { value: "admin", from: "--user" }
+ * ```
+ */
+export function flagsLayer(flags: ConnectionFlags): SettingsLayer {
+  const layer: SettingsLayer = {};
+  for (const field of Object.keys(FLAG_NAMES) as (keyof ConnectionFlags)[]) {
+    const value = flags[field];
+    if (value !== undefined) {
+      layer[field] = { value, from: FLAG_NAMES[field] };
+    }
+  }
+  return layer;
+}
+
+/**
+ * The layer of the environment: {@linkcode ENV_VARS}, empty ones ignored.
+ *
+ * @example
+ * ```ts
+ * import { envLayer } from "./cli_settings.ts";
+ * envLayer((name) => name === "NATS_USER" ? "admin" : undefined).user;
+ * // { value: "admin", from: "NATS_USER" }
+ * ```
+ */
+export function envLayer(getEnv: EnvReader): SettingsLayer {
+  const layer: SettingsLayer = {};
+  for (const field of Object.keys(ENV_VARS) as (keyof typeof ENV_VARS)[]) {
+    const value = getEnv(ENV_VARS[field]);
+    if (value !== undefined && value !== "") {
+      layer[field] = { value, from: ENV_VARS[field] };
+    }
+  }
+  return layer;
+}
+
 type CredentialField = "user" | "password" | "token" | "creds";
 type AuthKind = "user/password" | "token" | "creds";
 

@@ -39,6 +39,11 @@ Deno.test("runCli() help documents every usage failure under exit code 2 and the
   assert.match(help, /2 usage error: .*malformed --server or NATS_URL/);
   assert.match(help, /--timeout <duration> .*ms, s, m or h .*at most 24h/);
   assert.match(help, /1\.5s/);
+  for (
+    const name of ["NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS"]
+  ) {
+    assert.ok(help.includes(`(env ${name})`), name);
+  }
 });
 
 Deno.test("runCli() returns the usage code for a bad --timeout, naming the flag and the value", async () => {
