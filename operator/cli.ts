@@ -10,6 +10,7 @@ import { FleetCommandsClient } from "./client.ts";
 import { DurationSyntaxError, parseDuration } from "./cli_duration.ts";
 import { CliConnectionError, CliUsageError } from "./cli_errors.ts";
 import { connectForCli } from "./cli_connection.ts";
+import { loadNatsContext } from "./cli_context.ts";
 import {
   DEFAULT_NATS_URL,
   envLayer,
@@ -17,6 +18,7 @@ import {
   resolveConnectionSettings,
 } from "./cli_settings.ts";
 import { EXIT_CODES_HELP, ExitCode } from "./cli_exit_codes.ts";
+import { CONNECTION_HELP } from "./cli_help.ts";
 import {
   pingResultsJson,
   renderPingFailures,
@@ -63,6 +65,8 @@ interface GlobalFlags {
   password?: string;
   token?: string;
   creds?: string;
+  /** `--context <name>`, or `false` for `--no-context`. */
+  context?: string | false;
   timeout: number;
   json?: boolean;
 }
@@ -165,6 +169,13 @@ function buildProgram(context: ProgramContext): Command {
       "--creds <file>",
       "NATS user credentials (.creds) file (env NATS_CREDS)",
     )
+    .option(
+      "--context <name>",
+      "nats CLI context to connect with: ~/.config/nats/context/<name>.json " +
+        "(env NATS_CONTEXT; default: the context selected with " +
+        "`nats context select`)",
+    )
+    .option("--no-context", "use no context, not even the selected one")
     .addOption(
       new Option(
         "--timeout <duration>",
@@ -175,7 +186,7 @@ function buildProgram(context: ProgramContext): Command {
     )
     .option("--json", "print the results as JSON")
     .showSuggestionAfterError(true)
-    .addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
+    .addHelpText("after", `\n${CONNECTION_HELP}\n\n${EXIT_CODES_HELP}\n`);
 
   program
     .command("ping")
@@ -209,11 +220,21 @@ async function ping(
     }
   }
   const unique = [...new Set(deviceIds)];
+  const { getEnv } = context;
+  const natsContext = flags.context === false
+    ? undefined
+    : await loadNatsContext(flags.context ?? getEnv("NATS_CONTEXT"), {
+      getEnv,
+    });
   const settings = resolveConnectionSettings([
     flagsLayer(flags),
-    envLayer(context.getEnv),
+    envLayer(getEnv),
+    natsContext?.layer ?? {},
   ]);
-  const nc = await connectForCli(settings, { timeoutMs: flags.timeout });
+  const nc = await connectForCli(settings, {
+    timeoutMs: flags.timeout,
+    inboxPrefix: natsContext?.inboxPrefix,
+  });
   let results;
   try {
     const client = new FleetCommandsClient(nc, { timeoutMs: flags.timeout });

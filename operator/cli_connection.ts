@@ -11,6 +11,12 @@ import type { ConnectionSettings } from "./cli_settings.ts";
 export interface CliConnectOptions {
   /** How long connecting to each server may take, in milliseconds. */
   timeoutMs: number;
+  /**
+   * Prefix of the connection's reply subjects (a context's `inbox_prefix`).
+   *
+   * @default {nats-core's `_INBOX`}
+   */
+  inboxPrefix?: string;
 }
 
 /**
@@ -52,6 +58,9 @@ export async function cliConnectionOptions(
     reconnect: false,
     maxReconnectAttempts: -1,
     timeout: options.timeoutMs,
+    ...(options.inboxPrefix === undefined
+      ? {}
+      : { inboxPrefix: options.inboxPrefix }),
     ...auth,
   };
 }

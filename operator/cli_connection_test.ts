@@ -59,3 +59,14 @@ Deno.test("cliConnectionOptions() names a --creds file that does not exist", asy
     },
   );
 });
+
+Deno.test("cliConnectionOptions() passes a context's inbox prefix on", async () => {
+  const settings = resolveConnectionSettings([]);
+  const plain = await cliConnectionOptions(settings, { timeoutMs: 1 });
+  assert.equal("inboxPrefix" in plain, false);
+  const prefixed = await cliConnectionOptions(settings, {
+    timeoutMs: 1,
+    inboxPrefix: "_INBOX_op",
+  });
+  assert.equal(prefixed.inboxPrefix, "_INBOX_op");
+});
