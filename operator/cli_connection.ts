@@ -5,7 +5,15 @@ import {
   CliUsageError,
   type ConnectFailure,
 } from "./cli_errors.ts";
-import type { ConnectionSettings } from "./cli_settings.ts";
+import { loadNatsContext } from "./cli_context.ts";
+import {
+  type ConnectionFlags,
+  type ConnectionSettings,
+  envLayer,
+  type EnvReader,
+  flagsLayer,
+  resolveConnectionSettings,
+} from "./cli_settings.ts";
 
 /** Options of {@linkcode cliConnectionOptions} and {@linkcode connectForCli}. */
 export interface CliConnectOptions {
@@ -124,4 +132,55 @@ function connectFailure(error: unknown): ConnectFailure {
   if (name === "TimeoutError") return "timeout";
   if (name === "ConnectionError") return "unreachable";
   return "failed";
+}
+
+/** The connection flags, plus `--context <name>` (`false`: `--no-context`). */
+export interface CliConnectionFlags extends ConnectionFlags {
+  /** `--context <name>`, or `false` for `--no-context`. */
+  context?: string | false;
+}
+
+/** Options of {@linkcode connectFromCommandLine}. */
+export interface ConnectFromCommandLineOptions {
+  /** Reads the environment (`NATS_*`, `HOME`, `XDG_CONFIG_HOME`). */
+  getEnv: EnvReader;
+  /** How long connecting to each server may take, in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * Connects as the command line says: the flags, then the environment, then
+ * the `nats` CLI context (`--context`, `NATS_CONTEXT` or the selected one;
+ * none with `--no-context`), resolved by `resolveConnectionSettings`.
+ *
+ * @throws {CliUsageError} for a bad server URL, credentials or context.
+ * @throws {CliConnectionError} when no server could be connected to.
+ * @example
+ * ```ts ignore
+ * import { connectFromCommandLine } from "./cli_connection.ts";
+ * const nc = await connectFromCommandLine({ context: "prod" }, {
+ *   getEnv: (name) => Deno.env.get(name),
+ *   timeoutMs: 5000,
+ * });
+ * ```
+ */
+export async function connectFromCommandLine(
+  flags: CliConnectionFlags,
+  options: ConnectFromCommandLineOptions,
+): Promise<NatsConnection> {
+  const { getEnv } = options;
+  const context = flags.context === false
+    ? undefined
+    : await loadNatsContext(flags.context ?? getEnv("NATS_CONTEXT"), {
+      getEnv,
+    });
+  const settings = resolveConnectionSettings([
+    flagsLayer(flags),
+    envLayer(getEnv),
+    context?.layer ?? {},
+  ]);
+  return await connectForCli(settings, {
+    timeoutMs: options.timeoutMs,
+    inboxPrefix: context?.inboxPrefix,
+  });
 }

@@ -1,3 +1,6 @@
+import { InvalidArgumentError } from "commander";
+import { MAX_TIMEOUT_MS } from "./timeout.ts";
+
 /**
  * Thrown by {@linkcode parseDuration} for text that is not a duration.
  *
@@ -58,4 +61,36 @@ export function parseDuration(text: string): number {
   const ms = Number(match[1]) * UNIT_MS[match[2] ?? "ms"];
   if (!(ms > 0) || !Number.isFinite(ms)) throw new DurationSyntaxError(text);
   return Math.ceil(ms);
+}
+
+/**
+ * Parses the CLI's `--timeout` for commander: {@linkcode parseDuration},
+ * then at most `MAX_TIMEOUT_MS` (24h).
+ *
+ * @throws {InvalidArgumentError} (commander's, giving exit code 2) saying
+ *   what is expected.
+ * @example
+ * ```ts
+ * import { parseTimeoutOption } from "./cli_duration.ts";
+ * parseTimeoutOption("1.2345s"); // 1235
+ * ```
+ */
+export function parseTimeoutOption(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    if (error instanceof DurationSyntaxError) {
+      throw new InvalidArgumentError(
+        "expected a duration greater than 0 such as 5s, 500ms or 2000 (milliseconds).",
+      );
+    }
+    throw error;
+  }
+  if (ms > MAX_TIMEOUT_MS) {
+    throw new InvalidArgumentError(
+      `it is ${ms} ms; the timeout can be at most 24h (${MAX_TIMEOUT_MS} ms).`,
+    );
+  }
+  return ms;
 }

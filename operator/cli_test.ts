@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PACKAGE_VERSION } from "../contracts/mod.ts";
 import { runInProcess as runWithEnv } from "./_test_cli.ts";
+import { tempDir } from "../e2e/_test_support.ts";
 import { ExitCode } from "./cli_exit_codes.ts";
 
 /** Runs the CLI in-process with an empty environment; no NATS server is needed by these cases. */
@@ -136,5 +137,53 @@ Deno.test("runCli() returns the usage code for a --timeout over the maximum, nam
     assert.equal(code, ExitCode.Usage, `${value}: ${stderr}`);
     assert.ok(stderr.includes(`'${value}'`), stderr);
     assert.match(stderr, /at most 24h/, value);
+  }
+});
+
+Deno.test("runCli() --json prints one error object on stdout, with the same exit code, for usage and connection failures", async () => {
+  await using home = await tempDir();
+  const cases: [string[], number, Record<string, unknown>][] = [
+    [["--json", "ping", "a.b"], ExitCode.Usage, { type: "usage" }],
+    [["ping", "d1", "--timeout", "0", "--json"], ExitCode.Usage, {
+      type: "usage",
+      code: "commander.invalidArgument",
+    }],
+    [["--json"], ExitCode.Usage, { type: "usage" }],
+    [["--json", "-s", "%%%", "ping", "d1"], ExitCode.Usage, {
+      type: "usage",
+      source: "--server",
+    }],
+    [["--json", "--context", "nope", "ping", "d1"], ExitCode.Usage, {
+      type: "usage",
+      file: `${home.path}/.config/nats/context/nope.json`,
+    }],
+    [
+      ["--json", "-s", "nats://op:s3cret@127.0.0.1:1", "ping", "d1"],
+      ExitCode.Connection,
+      {
+        type: "connection",
+        reason: "unreachable",
+        servers: ["nats://127.0.0.1:1"],
+      },
+    ],
+  ];
+  for (const [args, exitCode, expected] of cases) {
+    const { code, stdout, stderr } = await runWithEnv(args, {
+      HOME: home.path,
+    });
+    const what = args.join(" ");
+    assert.equal(code, exitCode, `${what}: ${stderr}`);
+    assert.ok(
+      stdout.endsWith("}\n") && stdout.split("\n").length === 2,
+      stdout,
+    );
+    const { error } = JSON.parse(stdout);
+    assert.equal(error.exit_code, exitCode, what);
+    assert.equal(typeof error.message, "string", what);
+    for (const [key, value] of Object.entries(expected)) {
+      assert.deepEqual(error[key], value, `${what}: ${key}`);
+    }
+    assert.notEqual(stderr, "", what);
+    assert.ok(!stdout.includes("s3cret") && !stderr.includes("s3cret"));
   }
 });
