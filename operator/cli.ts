@@ -1,31 +1,16 @@
-import {
-  Command,
-  CommanderError,
-  InvalidArgumentError,
-  Option,
-} from "commander";
-import { deviceIdProblem, PACKAGE_VERSION } from "../contracts/mod.ts";
-import { FleetCommandsClient } from "./client.ts";
-import { DurationSyntaxError, parseDuration } from "./cli_duration.ts";
-import {
-  CliConnectionError,
-  CliUsageError,
-  connectForCli,
-  DEFAULT_NATS_URL,
-} from "./cli_connection.ts";
+import { Command, Option } from "commander";
+import { PACKAGE_VERSION } from "../contracts/mod.ts";
+import { redactServerUrl } from "../nats/mod.ts";
+import type { CliConnectionFlags } from "./cli_connection.ts";
+import { parseTimeoutOption } from "./cli_duration.ts";
 import { EXIT_CODES_HELP, ExitCode } from "./cli_exit_codes.ts";
-import {
-  pingResultsJson,
-  renderPingFailures,
-  renderPingTable,
-} from "./cli_output.ts";
-import { exitCodeFor, pingAll } from "./cli_ping_results.ts";
+import { CONNECTION_HELP } from "./cli_help.ts";
+import { reportCliFailure, wantsJson } from "./cli_json_errors.ts";
+import { pingCommand } from "./cli_ping.ts";
+import { DEFAULT_NATS_URL, type EnvReader } from "./cli_settings.ts";
+import { type CliWriter, fileWriter } from "./cli_writer.ts";
 
-/** Where the CLI writes text: standard output or standard error. */
-export interface CliWriter {
-  /** Writes `text` as is (the CLI adds its own newlines). */
-  write(text: string): void;
-}
+export type { CliWriter } from "./cli_writer.ts";
 
 /** Options of {@linkcode runCli}. */
 export interface RunCliOptions {
@@ -42,7 +27,11 @@ export interface RunCliOptions {
    */
   stderr?: CliWriter;
   /**
-   * Environment to read `NATS_URL` from.
+   * The whole environment the CLI reads (`NATS_URL`, `NATS_USER`,
+   * `NATS_PASSWORD`, `NATS_TOKEN`, `NATS_CREDS`, `NATS_CONTEXT`, and `HOME`
+   * and `XDG_CONFIG_HOME` to find `nats` CLI contexts): when given, the
+   * process's own environment and home are never read. Empty values count
+   * as unset.
    *
    * @default {the process's environment}
    */
@@ -52,12 +41,7 @@ export interface RunCliOptions {
 const DEFAULT_TIMEOUT_MS = 5000;
 
 /** The flags of `fleet`, as commander hands them over. */
-interface GlobalFlags {
-  server: string;
-  user?: string;
-  password?: string;
-  token?: string;
-  creds?: string;
+interface GlobalFlags extends CliConnectionFlags {
   timeout: number;
   json?: boolean;
 }
@@ -67,7 +51,8 @@ interface GlobalFlags {
  * with its exit code (see {@linkcode ExitCode}); never exits the process
  * and never rejects. `fleet ping <device-id...>` pings every device in
  * parallel and prints a table (or `--json`), plus one line on stderr per
- * device that did not answer.
+ * device that did not answer. A failure prints one `error: …` line on
+ * stderr and, with `--json`, one `{"error": {…}}` object on stdout.
  *
  * @example
  * ```ts ignore
@@ -80,45 +65,29 @@ export async function runCli(
   args: readonly string[],
   options: RunCliOptions = {},
 ): Promise<number> {
-  const stdout = options.stdout ?? processWriter(Deno.stdout);
-  const stderr = options.stderr ?? processWriter(Deno.stderr);
-  const natsUrl = options.env ? options.env.NATS_URL : Deno.env.get("NATS_URL");
+  const stdout = options.stdout ?? fileWriter(Deno.stdout);
+  const stderr = options.stderr ?? fileWriter(Deno.stderr);
+  const env = options.env;
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram({
     stdout,
     stderr,
-    natsUrl: natsUrl || undefined,
+    getEnv: (name) =>
+      (env === undefined ? Deno.env.get(name) : env[name]) || undefined,
     done: (code) => exitCode = code,
   });
   try {
     await program.parseAsync([...args], { from: "user" });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has already printed help, the version or the error.
-      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-    }
-    if (error instanceof CliUsageError) {
-      stderr.write(`error: ${error.message}\n`);
-      return ExitCode.Usage;
-    }
-    if (error instanceof CliConnectionError) {
-      stderr.write(`error: ${error.message}\n`);
-      return ExitCode.Connection;
-    }
-    stderr.write(
-      `error: unexpected failure (a bug in fleet): ${
-        error instanceof Error ? error.stack ?? error.message : String(error)
-      }\n`,
-    );
-    return ExitCode.Internal;
+    return reportCliFailure(error, { stdout, stderr, json: wantsJson(args) });
   }
 }
 
 interface ProgramContext {
   stdout: CliWriter;
   stderr: CliWriter;
-  natsUrl: string | undefined;
+  getEnv: EnvReader;
   done: (code: number) => void;
 }
 
@@ -128,7 +97,8 @@ function buildProgram(context: ProgramContext): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => stdout.write(text),
-      writeErr: (text) => stderr.write(text),
+      // Commander quotes what was typed; a mistyped URL may carry a password.
+      writeErr: (text) => stderr.write(redactServerUrl(text)),
       getOutHelpWidth: () => 80,
       getErrHelpWidth: () => 80,
       getOutHasColors: () => false,
@@ -138,28 +108,43 @@ function buildProgram(context: ProgramContext): Command {
     .description(
       "Send commands to the agents of a fleet of edge devices over NATS.",
     )
-    .version(PACKAGE_VERSION, "--version", "print the version and exit")
+    .version(PACKAGE_VERSION, "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "print this help and exit")
-    .addOption(
-      new Option(
-        "-s, --server <url>",
-        "NATS server URL, or several comma-separated (env NATS_URL)",
-      ).default(context.natsUrl ?? DEFAULT_NATS_URL),
+    .option(
+      "-s, --server <url>",
+      "NATS server URL (nats:// or tls://, may carry user:password@ or " +
+        "token@), or several comma-separated, each tried once; env " +
+        `NATS_URL; default ${DEFAULT_NATS_URL}`,
     )
-    .option("--user <name>", "user name to connect with")
-    .option("--password <password>", "password of --user")
-    .option("--token <token>", "authentication token")
-    .option("--creds <file>", "NATS user credentials (.creds) file")
+    .option("--user <name>", "user name to connect with (env NATS_USER)")
+    .option("--password <password>", "password of --user (env NATS_PASSWORD)")
+    .option("--token <token>", "authentication token (env NATS_TOKEN)")
+    .option(
+      "--creds <file>",
+      "NATS user credentials (.creds) file (env NATS_CREDS)",
+    )
+    .option(
+      "--context <name>",
+      "nats CLI context to connect with: ~/.config/nats/context/<name>.json " +
+        "(env NATS_CONTEXT; default: the context selected with " +
+        "`nats context select`)",
+    )
+    .option("--no-context", "use no context, not even the selected one")
     .addOption(
       new Option(
         "--timeout <duration>",
-        "how long to wait for each reply and for the connection: 5s, 500ms, " +
-          "or plain milliseconds",
-      ).default(DEFAULT_TIMEOUT_MS, "5s").argParser(parseTimeoutFlag),
+        "how long to wait for each reply, and for each server when " +
+          "connecting: a number with a unit ms, s, m or h (500ms, 1.5s, 2m) " +
+          "or plain milliseconds; fractions round up to whole ms; at most 24h",
+      ).default(DEFAULT_TIMEOUT_MS, "5s").argParser(parseTimeoutOption),
     )
-    .option("--json", "print the results as JSON")
+    .option(
+      "--json",
+      'print the results as JSON; on a failure, {"error": {"type", ' +
+        '"message", "exit_code", …}}',
+    )
     .showSuggestionAfterError(true)
-    .addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
+    .addHelpText("after", `\n${CONNECTION_HELP}\n\n${EXIT_CODES_HELP}\n`);
 
   program
     .command("ping")
@@ -171,72 +156,16 @@ function buildProgram(context: ProgramContext): Command {
     .addHelpText("after", `\n${EXIT_CODES_HELP}\n`)
     .action(
       async (deviceIds: string[], _options: unknown, command: Command) => {
-        const flags = command.optsWithGlobals<GlobalFlags>();
-        context.done(await ping(deviceIds, flags, context));
+        context.done(
+          await pingCommand(deviceIds, {
+            flags: command.optsWithGlobals<GlobalFlags>(),
+            getEnv: context.getEnv,
+            stdout,
+            stderr,
+          }),
+        );
       },
     );
 
   return program;
-}
-
-async function ping(
-  deviceIds: readonly string[],
-  flags: GlobalFlags,
-  context: ProgramContext,
-): Promise<number> {
-  for (const deviceId of deviceIds) {
-    const problem = deviceIdProblem(deviceId);
-    if (problem !== undefined) {
-      throw new CliUsageError(
-        `Invalid device id ${JSON.stringify(deviceId)}: ${problem}`,
-      );
-    }
-  }
-  const unique = [...new Set(deviceIds)];
-  const nc = await connectForCli({
-    server: flags.server,
-    user: flags.user,
-    password: flags.password,
-    token: flags.token,
-    creds: flags.creds,
-    timeoutMs: flags.timeout,
-  });
-  let results;
-  try {
-    const client = new FleetCommandsClient(nc, { timeoutMs: flags.timeout });
-    results = await pingAll(client, unique);
-  } finally {
-    await nc.close();
-  }
-  if (flags.json) {
-    context.stdout.write(`${JSON.stringify(pingResultsJson(results))}\n`);
-  } else {
-    context.stdout.write(renderPingTable(results));
-  }
-  const failures = renderPingFailures(results);
-  if (failures !== "") context.stderr.write(failures);
-  return exitCodeFor(results);
-}
-
-function parseTimeoutFlag(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    if (error instanceof DurationSyntaxError) {
-      throw new InvalidArgumentError(
-        "expected a duration greater than 0 such as 5s, 500ms or 2000 (milliseconds).",
-      );
-    }
-    throw error;
-  }
-}
-
-function processWriter(file: { writeSync(p: Uint8Array): number }): CliWriter {
-  const encoder = new TextEncoder();
-  return {
-    write(text: string): void {
-      let bytes = encoder.encode(text);
-      while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
-    },
-  };
 }

@@ -1,172 +1,125 @@
-import { credsAuthenticator } from "@nats-io/nats-core";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-import { connect } from "../nats/mod.ts";
+import { authConnectionOptions, connect, NatsAuthError } from "../nats/mod.ts";
+import {
+  CliConnectionError,
+  CliUsageError,
+  type ConnectFailure,
+} from "./cli_errors.ts";
+import { loadNatsContext } from "./cli_context.ts";
+import {
+  type ConnectionFlags,
+  type ConnectionSettings,
+  envLayer,
+  type EnvReader,
+  flagsLayer,
+  resolveConnectionSettings,
+} from "./cli_settings.ts";
 
-/** Where NATS is when neither `--server` nor `NATS_URL` says. */
-export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
-
-/**
- * A command line the CLI cannot act on (bad flag combination, unreadable
- * file, invalid device id). Maps to exit code 2.
- *
- * @example
- * ```ts
- * import { CliUsageError } from "./cli_connection.ts";
- * new CliUsageError("--password needs --user").name; // "CliUsageError"
- * ```
- */
-export class CliUsageError extends Error {
-  /** Builds the error; `options.cause` is passed through. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "CliUsageError";
-  }
-}
-
-/** Why the CLI could not connect. */
-export type ConnectFailure =
-  | "authentication"
-  | "unreachable"
-  | "timeout"
-  | "failed";
-
-/**
- * The CLI could not connect to NATS. Maps to exit code 3. `reason` says
- * whether the server refused the credentials, could not be reached, did
- * not answer in time, or something else failed (a bad URL, an unparsable
- * `.creds` file); `cause` is what the connection raised.
- *
- * @example
- * ```ts
- * import { CliConnectionError } from "./cli_connection.ts";
- * const error = new CliConnectionError("nats://127.0.0.1:4222", "unreachable");
- * error.message; // 'Cannot connect to NATS at "nats://127.0.0.1:4222": server unreachable'
- * ```
- */
-export class CliConnectionError extends Error {
-  /** The server URL(s) tried. */
-  readonly servers: string;
-  /** Why it failed. */
-  readonly reason: ConnectFailure;
-
-  /** Builds the error; `options.cause` is what the connection raised. */
-  constructor(servers: string, reason: ConnectFailure, options?: ErrorOptions) {
-    const detail = options?.cause instanceof Error
-      ? ` (${options.cause.message})`
-      : "";
-    const what = reason === "authentication"
-      ? `authentication failed${detail}; check --user/--password, --token or --creds`
-      : reason === "timeout"
-      ? `no answer from the server in time${detail}`
-      : reason === "unreachable"
-      ? `server unreachable${detail}`
-      : `connection failed${detail}`;
-    super(
-      `Cannot connect to NATS at ${JSON.stringify(servers)}: ${what}`,
-      options,
-    );
-    this.name = "CliConnectionError";
-    this.servers = servers;
-    this.reason = reason;
-  }
-}
-
-/** The connection flags of the CLI, as parsed. */
-export interface ConnectionFlags {
-  /** `--server`: one URL or several, comma-separated. */
-  server: string;
-  /** `--user`. */
-  user?: string;
-  /** `--password`; needs `user`. */
-  password?: string;
-  /** `--token`. */
-  token?: string;
-  /** `--creds`: path of a NATS `.creds` file. */
-  creds?: string;
-  /** How long connecting may take, in milliseconds. */
+/** Options of {@linkcode cliConnectionOptions} and {@linkcode connectForCli}. */
+export interface CliConnectOptions {
+  /** How long connecting to each server may take, in milliseconds. */
   timeoutMs: number;
+  /**
+   * Prefix of the connection's reply subjects (a context's `inbox_prefix`).
+   *
+   * @default {nats-core's `_INBOX`}
+   */
+  inboxPrefix?: string;
 }
 
 /**
- * Turns the CLI's connection flags into `ConnectionOptions` for a one-shot
- * command: no reconnects, a bounded connect time, the `.creds` file read.
+ * Turns resolved settings into `ConnectionOptions` for a one-shot command:
+ * each server tried once (in random order, as nats-core and the `nats` CLI
+ * do) before giving up, no reconnects, a bounded connect time per server, the servers without user info,
+ * the credentials mapped by `authConnectionOptions` (a `.creds` file is
+ * read and checked here).
  *
- * @throws {CliUsageError} for `--password` without `--user`, a `--creds`
- *   file that cannot be read, or an empty `--server`.
+ * @throws {CliUsageError} for unusable credentials (a password without a
+ *   user, two kinds at once, a missing or malformed `.creds` file), naming
+ *   where they came from.
  * @example
  * ```ts ignore
- * import { connectionOptionsFromFlags } from "./cli_connection.ts";
- * const options = await connectionOptionsFromFlags({ server: "nats://127.0.0.1:4222", timeoutMs: 5000 });
+ * import { resolveConnectionSettings } from "./cli_settings.ts";
+ * import { cliConnectionOptions } from "./cli_connection.ts";
+ * const settings = resolveConnectionSettings([]);
+ * const options = await cliConnectionOptions(settings, { timeoutMs: 5000 });
  * ```
  */
-export async function connectionOptionsFromFlags(
-  flags: ConnectionFlags,
+export async function cliConnectionOptions(
+  settings: ConnectionSettings,
+  options: CliConnectOptions,
 ): Promise<ConnectionOptions> {
-  const servers = flags.server.split(",").map((s) => s.trim()).filter((s) =>
-    s !== ""
-  );
-  if (servers.length === 0) {
-    throw new CliUsageError(
-      `Invalid value ${
-        JSON.stringify(flags.server)
-      } for --server: expected a URL such as ${DEFAULT_NATS_URL}`,
-    );
+  let auth;
+  try {
+    auth = await authConnectionOptions(settings.auth);
+  } catch (error) {
+    if (!(error instanceof NatsAuthError)) throw error;
+    throw authUsageError(error, settings);
   }
-  if (flags.password !== undefined && flags.user === undefined) {
-    throw new CliUsageError("--password needs --user");
-  }
-  const options: ConnectionOptions = {
-    servers,
+  return {
+    servers: settings.servers.urls,
     name: "fleet-cli",
+    // One attempt per server on the first connect, none after a disconnect.
+    // Not `maxReconnectAttempts: 0`: on a failed first dial nats-core 3.4
+    // then removes a server twice, the second time the last one in the
+    // list, so a dead first server made it skip the good second one.
     reconnect: false,
-    maxReconnectAttempts: 0,
-    timeout: flags.timeoutMs,
+    maxReconnectAttempts: -1,
+    timeout: options.timeoutMs,
+    ...(options.inboxPrefix === undefined
+      ? {}
+      : { inboxPrefix: options.inboxPrefix }),
+    ...auth,
   };
-  if (flags.user !== undefined) options.user = flags.user;
-  if (flags.password !== undefined) options.pass = flags.password;
-  if (flags.token !== undefined) options.token = flags.token;
-  if (flags.creds !== undefined) {
-    let creds: Uint8Array;
-    try {
-      creds = await Deno.readFile(flags.creds);
-    } catch (error) {
-      throw new CliUsageError(
-        `Cannot read --creds file ${JSON.stringify(flags.creds)}: ${
-          error instanceof Deno.errors.NotFound
-            ? "no such file"
-            : (error as Error).message
-        }`,
-        { cause: error },
-      );
-    }
-    options.authenticator = credsAuthenticator(creds);
-  }
-  return options;
 }
 
 /**
- * Connects for the CLI, turning any failure into a
+ * Connects for the CLI, turning any connection failure into a
  * {@linkcode CliConnectionError} that says whether authentication failed
  * or the server could not be reached.
  *
+ * @throws {CliUsageError} for unusable credentials (see {@linkcode cliConnectionOptions}).
+ * @throws {CliConnectionError} when no server could be connected to.
  * @example
  * ```ts ignore
+ * import { resolveConnectionSettings } from "./cli_settings.ts";
  * import { connectForCli } from "./cli_connection.ts";
- * const nc = await connectForCli({ server: "nats://127.0.0.1:4222", timeoutMs: 5000 });
+ * const nc = await connectForCli(resolveConnectionSettings([]), { timeoutMs: 5000 });
  * await nc.close();
  * ```
  */
 export async function connectForCli(
-  flags: ConnectionFlags,
+  settings: ConnectionSettings,
+  options: CliConnectOptions,
 ): Promise<NatsConnection> {
-  const options = await connectionOptionsFromFlags(flags);
+  const connectionOptions = await cliConnectionOptions(settings, options);
   try {
-    return await connect(options);
+    return await connect(connectionOptions);
   } catch (error) {
-    throw new CliConnectionError(flags.server, connectFailure(error), {
+    throw new CliConnectionError(
+      settings.servers.urls.join(","),
+      connectFailure(error),
+      { cause: error },
+    );
+  }
+}
+
+function authUsageError(
+  error: NatsAuthError,
+  settings: ConnectionSettings,
+): CliUsageError {
+  if (error.path !== undefined) {
+    const from = settings.authFrom.credsFile ?? "--creds";
+    return new CliUsageError(`${from}: ${error.message}`, {
       cause: error,
+      source: from,
+      file: error.path,
     });
   }
+  const from = Object.values(settings.authFrom).join(", ");
+  return new CliUsageError(`${error.message} (given: ${from})`, {
+    cause: error,
+  });
 }
 
 function connectFailure(error: unknown): ConnectFailure {
@@ -179,4 +132,55 @@ function connectFailure(error: unknown): ConnectFailure {
   if (name === "TimeoutError") return "timeout";
   if (name === "ConnectionError") return "unreachable";
   return "failed";
+}
+
+/** The connection flags, plus `--context <name>` (`false`: `--no-context`). */
+export interface CliConnectionFlags extends ConnectionFlags {
+  /** `--context <name>`, or `false` for `--no-context`. */
+  context?: string | false;
+}
+
+/** Options of {@linkcode connectFromCommandLine}. */
+export interface ConnectFromCommandLineOptions {
+  /** Reads the environment (`NATS_*`, `HOME`, `XDG_CONFIG_HOME`). */
+  getEnv: EnvReader;
+  /** How long connecting to each server may take, in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * Connects as the command line says: the flags, then the environment, then
+ * the `nats` CLI context (`--context`, `NATS_CONTEXT` or the selected one;
+ * none with `--no-context`), resolved by `resolveConnectionSettings`.
+ *
+ * @throws {CliUsageError} for a bad server URL, credentials or context.
+ * @throws {CliConnectionError} when no server could be connected to.
+ * @example
+ * ```ts ignore
+ * import { connectFromCommandLine } from "./cli_connection.ts";
+ * const nc = await connectFromCommandLine({ context: "prod" }, {
+ *   getEnv: (name) => Deno.env.get(name),
+ *   timeoutMs: 5000,
+ * });
+ * ```
+ */
+export async function connectFromCommandLine(
+  flags: CliConnectionFlags,
+  options: ConnectFromCommandLineOptions,
+): Promise<NatsConnection> {
+  const { getEnv } = options;
+  const context = flags.context === false
+    ? undefined
+    : await loadNatsContext(flags.context ?? getEnv("NATS_CONTEXT"), {
+      getEnv,
+    });
+  const settings = resolveConnectionSettings([
+    flagsLayer(flags),
+    envLayer(getEnv),
+    context?.layer ?? {},
+  ]);
+  return await connectForCli(settings, {
+    timeoutMs: options.timeoutMs,
+    inboxPrefix: context?.inboxPrefix,
+  });
 }

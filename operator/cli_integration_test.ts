@@ -1,72 +1,23 @@
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/nats-core";
-import { connect } from "../nats/mod.ts";
-import { encodeJson, type PingReply } from "../contracts/mod.ts";
-import { runCli } from "./cli.ts";
 import { ExitCode } from "./cli_exit_codes.ts";
 import type { PingResultJson } from "./cli_output.ts";
-import { NatsServerProcess, TEST_ADMIN } from "../e2e/_test_support.ts";
+import {
+  AgentProcess,
+  NatsServerProcess,
+  tempDir,
+  TEST_ADMIN,
+  waitForAgentEvent,
+} from "../e2e/_test_support.ts";
+import {
+  adminArgs as auth,
+  fakeAgents,
+  pingReply,
+  runInProcess as run,
+  runProcess,
+} from "./_test_cli.ts";
 
 /** A nats-server that only {@linkcode TEST_ADMIN} may use. */
 const SERVER = { config: { admin: TEST_ADMIN } };
-
-const CLI_MAIN = new URL("./cli_main.ts", import.meta.url).pathname;
-
-function pingReply(deviceId: string, uptime = 192): PingReply {
-  return {
-    device_id: deviceId,
-    agent_version: "0.1.0",
-    uptime_s: uptime,
-    runtime: "disabled",
-  };
-}
-
-/** A stand-in agent: answers ping for each of `deviceIds` on one connection. */
-async function fakeAgents(
-  url: string,
-  deviceIds: string[],
-): Promise<NatsConnection> {
-  const nc = await connect({
-    servers: url,
-    user: TEST_ADMIN.user,
-    pass: TEST_ADMIN.password,
-  });
-  for (const deviceId of deviceIds) {
-    nc.subscribe(`device-commands.${deviceId}.ping`, {
-      callback: (error, msg) => {
-        if (!error) msg.respond(encodeJson(pingReply(deviceId)));
-      },
-    });
-  }
-  await nc.flush();
-  return nc;
-}
-
-async function run(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text) },
-    env,
-  });
-  return { code, stdout, stderr };
-}
-
-function auth(url: string): string[] {
-  return [
-    "-s",
-    url,
-    "--user",
-    TEST_ADMIN.user,
-    "--password",
-    TEST_ADMIN.password,
-  ];
-}
-
 Deno.test("runCli() ping prints a table of every device and returns 0 when all answered", async () => {
   await using server = await NatsServerProcess.start(SERVER);
   await using _agents = await fakeAgents(server.url, ["dev-a", "dev-b"]);
@@ -183,32 +134,17 @@ Deno.test("runCli() ping returns the connection code and names authentication fo
 
 Deno.test("fleet CLI process exits with the connection code and a clear message for a wrong password, 20 times in a row", async () => {
   await using server = await NatsServerProcess.start(SERVER);
-  const runOnce = async () => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        CLI_MAIN,
-        "-s",
-        server.url,
-        "--user",
-        TEST_ADMIN.user,
-        "--password",
-        "wrong",
-        "ping",
-        "dev-a",
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    return {
-      code: output.code,
-      stdout: new TextDecoder().decode(output.stdout),
-      stderr: new TextDecoder().decode(output.stderr),
-    };
-  };
+  const runOnce = () =>
+    runProcess([
+      "-s",
+      server.url,
+      "--user",
+      TEST_ADMIN.user,
+      "--password",
+      "wrong",
+      "ping",
+      "dev-a",
+    ]);
   // Two at a time: the machine is shared; 20 runs in all.
   for (let round = 0; round < 10; round++) {
     for (const result of await Promise.all([runOnce(), runOnce()])) {
@@ -217,5 +153,61 @@ Deno.test("fleet CLI process exits with the connection code and a clear message 
       assert.match(result.stderr, /authentication failed/);
       assert.doesNotMatch(result.stderr, /Uncaught|panicked/);
     }
+  }
+});
+
+Deno.test("runCli() ping tries every server given: a dead first server still connects, 10 runs in each order", async () => {
+  await using server = await NatsServerProcess.start(SERVER);
+  await using _agents = await fakeAgents(server.url, ["dev-a"]);
+  const dead = "nats://127.0.0.1:1";
+  for (const servers of [`${dead},${server.url}`, `${server.url},${dead}`]) {
+    for (let i = 0; i < 10; i++) {
+      const { code, stderr } = await run([
+        ...auth(servers),
+        "ping",
+        "dev-a",
+      ]);
+      assert.equal(code, ExitCode.Ok, `${servers} run ${i + 1}: ${stderr}`);
+    }
+  }
+});
+
+Deno.test("runCli() ping gives up with the connection code once every server has been tried", async () => {
+  const { code, stderr } = await run([
+    "-s",
+    "nats://127.0.0.1:1,nats://127.0.0.1:2",
+    "ping",
+    "dev-a",
+  ]);
+  assert.equal(code, ExitCode.Connection, stderr);
+  assert.match(
+    stderr,
+    /^error: Cannot connect to NATS at "nats:\/\/127\.0\.0\.1:1,nats:\/\/127\.0\.0\.1:2": server unreachable/,
+  );
+});
+Deno.test("runCli() ping with a fractional --timeout gets an answer from a real agent", async () => {
+  const device = { deviceId: "frac-dev", user: "device-frac", password: "pw" };
+  await using dir = await tempDir();
+  await using server = await NatsServerProcess.start({
+    config: { admin: TEST_ADMIN, devices: [device] },
+  });
+  await using agent = await AgentProcess.start({
+    deviceId: device.deviceId,
+    servers: server.url,
+    credentials: device,
+    dir: dir.path,
+  });
+  await waitForAgentEvent(agent, "ready");
+
+  for (const timeout of ["1000.5", "1.2345s", "2500.25ms"]) {
+    const { code, stdout, stderr } = await run([
+      ...auth(server.url),
+      "--timeout",
+      timeout,
+      "ping",
+      device.deviceId,
+    ]);
+    assert.equal(code, ExitCode.Ok, `--timeout ${timeout}: ${stderr}`);
+    assert.match(stdout, /^frac-dev +ok /m);
   }
 });

@@ -25,12 +25,16 @@ import {
   NatsTransportError,
   RemoteCommandError,
 } from "./errors.ts";
+import { checkTimeoutMs } from "./timeout.ts";
 
 /** Options of {@linkcode FleetCommandsClient}. */
 export interface FleetCommandsClientOptions {
   /**
    * How long each command waits for its reply, in milliseconds, unless the
    * call says otherwise. Also sent to the agent as the request's deadline.
+   * More than 0 and at most `MAX_TIMEOUT_MS` (24 h); a fraction is
+   * rounded up to a whole millisecond. Otherwise the constructor throws a
+   * `RangeError`.
    *
    * @default {5000}
    */
@@ -49,7 +53,9 @@ export interface FleetCommandsClientOptions {
 /** Per-call options of the {@linkcode FleetCommandsClient} commands. */
 export interface CommandOptions {
   /**
-   * How long to wait for the reply, in milliseconds.
+   * How long to wait for the reply, in milliseconds; checked and rounded as
+   * the client's `timeoutMs` (the command rejects with a `RangeError` for a
+   * bad value).
    *
    * @default {the client's `timeoutMs`}
    */
@@ -101,7 +107,7 @@ export class FleetCommandsClient {
   /** Wraps `nc`; see {@linkcode FleetCommandsClientOptions}. */
   constructor(nc: NatsConnection, options: FleetCommandsClientOptions = {}) {
     this.#nc = nc;
-    this.#timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#timeoutMs = checkTimeoutMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.#operatorSub = options.operatorSub ?? connectionUser(nc);
   }
 
@@ -151,7 +157,7 @@ export class FleetCommandsClient {
     const subject = deviceCommandSubject(deviceId, verb);
     const timeoutMs = options?.timeoutMs === undefined
       ? this.#timeoutMs
-      : checkTimeout(options.timeoutMs);
+      : checkTimeoutMs(options.timeoutMs);
     const signal = options?.signal;
     signal?.throwIfAborted();
 
@@ -210,15 +216,6 @@ function decodePingReplyFrom(data: Uint8Array, deviceId: string): PingReply {
     );
   }
   return reply;
-}
-
-function checkTimeout(timeoutMs: number): number {
-  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-    throw new RangeError(
-      `Invalid timeout ${timeoutMs} ms: expected a finite number of milliseconds greater than 0`,
-    );
-  }
-  return timeoutMs;
 }
 
 // The connection's user name, when its implementation exposes its options

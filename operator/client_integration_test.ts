@@ -10,6 +10,7 @@ import {
   type PingReply,
 } from "../contracts/mod.ts";
 import { FleetCommandsClient } from "./client.ts";
+import { MAX_TIMEOUT_MS } from "./timeout.ts";
 import {
   BadReplyError,
   CommandError,
@@ -350,4 +351,48 @@ Deno.test("FleetCommandsClient() rejects a timeout that is not a positive number
   }
   const client = new FleetCommandsClient(nc);
   await assert.rejects(client.ping("dev-1", { timeoutMs: 0 }), RangeError);
+});
+
+Deno.test("FleetCommandsClient() rejects a timeout over the maximum with a RangeError naming it, in the constructor and per call", async () => {
+  await using server = await NatsServerProcess.start(SERVER);
+  await using nc = await connectTo(server.url);
+  for (const timeoutMs of [MAX_TIMEOUT_MS + 1, 2 ** 31, 597 * 3_600_000]) {
+    assert.throws(
+      () => new FleetCommandsClient(nc, { timeoutMs }),
+      (error) => {
+        assert.ok(error instanceof RangeError);
+        assert.ok(error.message.includes(`timeout ${timeoutMs} ms`));
+        assert.ok(error.message.includes(`at most ${MAX_TIMEOUT_MS} ms`));
+        return true;
+      },
+    );
+    const client = new FleetCommandsClient(nc);
+    await assert.rejects(
+      client.ping("dev-1", { timeoutMs }),
+      (error) => error instanceof RangeError,
+    );
+  }
+});
+
+Deno.test("FleetCommandsClient.ping() rounds a fractional timeout up and always sends an integer deadline", async () => {
+  await using server = await NatsServerProcess.start(SERVER);
+  await using agent = await connectTo(server.url);
+  await using nc = await connectTo(server.url);
+  const deadlines: string[] = [];
+  await responder(agent, "dev-1", (msg) => {
+    deadlines.push(msg.headers!.get(Header.Deadline));
+    msg.respond(encodeJson(pingReply("dev-1")));
+  });
+  const client = new FleetCommandsClient(nc, { timeoutMs: 1000.5 });
+  assert.equal(client.timeoutMs, 1001);
+
+  await client.ping("dev-1");
+  await client.ping("dev-1", { timeoutMs: 2500.25 });
+  await client.ping("dev-1", {
+    timeoutMs: 1234.5,
+    signal: AbortSignal.any([]),
+  });
+
+  assert.equal(deadlines.length, 3);
+  for (const deadline of deadlines) assert.match(deadline, /^\d+$/);
 });

@@ -41,5 +41,6 @@ export {
   RemoteCommandError,
   type RemoteCommandErrorOptions,
 } from "./errors.ts";
+export { MAX_TIMEOUT_MS } from "./timeout.ts";
 export { type CliWriter, runCli, type RunCliOptions } from "./cli.ts";
 export { ExitCode } from "./cli_exit_codes.ts";

@@ -1,0 +1,162 @@
+import { CommanderError } from "commander";
+import { redactServerUrl } from "../nats/mod.ts";
+import { CliConnectionError, CliUsageError } from "./cli_errors.ts";
+import { ExitCode } from "./cli_exit_codes.ts";
+import type { CliWriter } from "./cli_writer.ts";
+
+/** What kind of failure ended the CLI: bad command line, no connection, or a bug. */
+export type CliErrorType = "usage" | "connection" | "internal";
+
+/**
+ * What `fleet … --json` prints on stdout when it fails before it has results
+ * (one line): `{"error": {"type", "message", "exit_code", …}}`. Never
+ * carries a password.
+ */
+export interface CliErrorJson {
+  /** The failure. */
+  error: {
+    /** `usage` (exit 2), `connection` (exit 3) or `internal` (exit 4). */
+    type: CliErrorType;
+    /** What went wrong, as the human line on stderr says it. */
+    message: string;
+    /** The exit code the CLI returns with it. */
+    exit_code: number;
+    /** Usage: where the bad value came from (`--server`, `NATS_URL`, a context field). */
+    source?: string;
+    /** Usage: the file at fault (a `.creds` or context file). */
+    file?: string;
+    /** Usage, from the command-line parser: its error code, e.g. `commander.unknownOption`. */
+    code?: string;
+    /** Connection: `authentication`, `unreachable`, `timeout` or `failed`. */
+    reason?: string;
+    /** Connection: the servers tried, without user info. */
+    servers?: string[];
+  };
+}
+
+/**
+ * The {@linkcode CliErrorJson} for an error that ended the CLI: a
+ * `CliUsageError` or a command-line parser error is `usage`, a
+ * `CliConnectionError` is `connection`, anything else is `internal` (its
+ * name and message, no stack).
+ *
+ * @example
+ * ```ts
+ * import { cliErrorJson } from "./cli_json_errors.ts";
+ * import { CliUsageError } from "./cli_errors.ts";
+ * cliErrorJson(new CliUsageError("--password needs --user")).error.type; // "usage"
+ * ```
+ */
+export function cliErrorJson(error: unknown): CliErrorJson {
+  if (error instanceof CliUsageError) {
+    return {
+      error: {
+        type: "usage",
+        message: error.message,
+        exit_code: ExitCode.Usage,
+        ...(error.source === undefined ? {} : { source: error.source }),
+        ...(error.file === undefined ? {} : { file: error.file }),
+      },
+    };
+  }
+  if (error instanceof CommanderError) {
+    return {
+      error: {
+        type: "usage",
+        message: error.code === "commander.help"
+          ? "no command given; see fleet --help"
+          : redactServerUrl(error.message.replace(/^error: /, "")),
+        exit_code: ExitCode.Usage,
+        code: error.code,
+      },
+    };
+  }
+  if (error instanceof CliConnectionError) {
+    return {
+      error: {
+        type: "connection",
+        message: error.message,
+        exit_code: ExitCode.Connection,
+        reason: error.reason,
+        servers: error.servers.split(","),
+      },
+    };
+  }
+  return {
+    error: {
+      type: "internal",
+      message: redactServerUrl(
+        error instanceof Error
+          ? `${error.name}: ${error.message}`
+          : String(error),
+      ),
+      exit_code: ExitCode.Internal,
+    },
+  };
+}
+
+/** Options of {@linkcode reportCliFailure}. */
+export interface ReportCliFailureOptions {
+  /** Where the JSON object goes (with `json`). */
+  stdout: CliWriter;
+  /** Where the human line goes. */
+  stderr: CliWriter;
+  /** Whether `--json` was given. */
+  json: boolean;
+}
+
+/**
+ * Reports the error that ended the CLI and returns its exit code: one
+ * `error: …` line on stderr (commander has printed its own already; a bug
+ * gets its stack), and with `json` one {@linkcode CliErrorJson} line on
+ * stdout. Commander's help and version "errors" are exit code 0, silent.
+ *
+ * @example
+ * ```ts ignore
+ * import { reportCliFailure } from "./cli_json_errors.ts";
+ * const code = reportCliFailure(error, { stdout, stderr, json: true });
+ * ```
+ */
+export function reportCliFailure(
+  error: unknown,
+  options: ReportCliFailureOptions,
+): ExitCode {
+  const { stdout, stderr } = options;
+  let code: ExitCode;
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return ExitCode.Ok;
+    code = ExitCode.Usage;
+  } else if (error instanceof CliUsageError) {
+    stderr.write(`error: ${error.message}\n`);
+    code = ExitCode.Usage;
+  } else if (error instanceof CliConnectionError) {
+    stderr.write(`error: ${error.message}\n`);
+    code = ExitCode.Connection;
+  } else {
+    stderr.write(
+      redactServerUrl(
+        `error: unexpected failure (a bug in fleet): ${
+          error instanceof Error ? error.stack ?? error.message : String(error)
+        }\n`,
+      ),
+    );
+    code = ExitCode.Internal;
+  }
+  if (options.json) stdout.write(`${JSON.stringify(cliErrorJson(error))}\n`);
+  return code;
+}
+
+/**
+ * Whether `--json` is among `args`' options (before a `--`), read from the
+ * raw arguments so it counts even when parsing failed before reaching it.
+ *
+ * @example
+ * ```ts
+ * import { wantsJson } from "./cli_json_errors.ts";
+ * wantsJson(["ping", "d1", "--json"]); // true
+ * ```
+ */
+export function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--json");
+}
