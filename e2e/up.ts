@@ -1,7 +1,11 @@
 /**
  * `deno task up`: brings up a local stack with 2 devices, pings them, prints
  * how to reach them from another terminal, and stays up until Ctrl-C
- * (SIGINT) or SIGTERM, then tears everything down.
+ * (SIGINT) or SIGTERM, then tears everything down. While it runs, other
+ * terminals reach the stack through `fleet-up.env` (written where `deno task
+ * up` was started: `source fleet-up.env` sets `NATS_URL`, `NATS_USER`,
+ * `NATS_PASSWORD`, `FLEET_DEVICES` and `FLEET_DEVICE`) and the `nats` CLI
+ * context `fleet-up`; both are removed at teardown.
  *
  * Ctrl-C in a terminal signals the whole foreground process group: this
  * process, its agents and nats-server at once, and `deno task` forwards the
@@ -14,6 +18,8 @@
  */
 import { FleetCommandsClient } from "../operator/mod.ts";
 import { Stack } from "./stack.ts";
+import { shellQuote } from "./_debug_info.ts";
+import { UP_NAME, writeUpFiles } from "./_up_files.ts";
 
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
@@ -111,9 +117,36 @@ async function serve(
       }`,
     );
   }
+  // Where `deno task up` was started (deno task sets INIT_CWD).
+  const here = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  await using files = new AsyncDisposableStack();
+  const written = await writeUpFiles({
+    namespace: stack.namespace,
+    natsUrl: stack.natsUrl,
+    admin: stack.adminCredentials,
+    deviceIds: stack.deviceIds,
+  }, { dir: here, env: Deno.env.toObject() });
+  if (!stack.keep) files.use(written);
   if (!signals.aborted.aborted) {
     stack.printDebugInfo();
-    console.log("Up. Press Ctrl-C to tear it down.");
+    const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
+    const cli = `deno run -A ${
+      here.replace(/\/?$/, "/") === root
+        ? "mod.ts"
+        : shellQuote(`${root}mod.ts`)
+    }`;
+    console.log(
+      [
+        `Up. In another terminal, in ${here}:`,
+        `  source ${UP_NAME}.env`,
+        `  ${cli} ping $FLEET_DEVICES`,
+        `  ${cli} ping --context ${UP_NAME} $FLEET_DEVICES`,
+        `(${UP_NAME}.env and the nats CLI context "${UP_NAME}"${
+          written.contextPath ? ` at ${written.contextPath}` : ""
+        } are ${stack.keep ? "kept with the stack" : "removed at teardown"}.)`,
+        "Press Ctrl-C to tear it down.",
+      ].join("\n"),
+    );
   }
   const signal = await signals.first;
   console.log(
@@ -121,6 +154,14 @@ async function serve(
       stack.keep ? "leaving" : "tearing down"
     } ${stack.namespace}…`,
   );
+  if (stack.keep) {
+    console.log(
+      `Kept too: ${
+        [written.envPath, written.contextPath].filter((path) => path)
+          .map((path) => shellQuote(path!)).join(" ")
+      } (rm them with the stack).`,
+    );
+  }
   return stack.keep;
 }
 

@@ -3,6 +3,7 @@ import {
   exists,
   processAlive,
   processesMentioning,
+  tempDir,
   tempEntries,
   waitFor,
 } from "./_test_support.ts";
@@ -10,9 +11,18 @@ import {
 const ROOT = new URL("..", import.meta.url).pathname;
 
 Deno.test("up() brings up 2 pinged devices, prints the CLI command, tears down on SIGTERM", async () => {
+  await using here = await tempDir("fleet-up-test-");
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./up.ts", import.meta.url).pathname],
-    cwd: ROOT,
+    args: [
+      "run",
+      "-A",
+      "--config",
+      `${ROOT}deno.json`,
+      new URL("./up.ts", import.meta.url).pathname,
+    ],
+    cwd: here.path,
+    // INIT_CWD: where `deno task` was started; `deno task test` sets it.
+    env: { XDG_CONFIG_HOME: `${here.path}/config`, INIT_CWD: here.path },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -51,8 +61,21 @@ Deno.test("up() brings up 2 pinged devices, prints the CLI command, tears down o
       `\\[e2e\\] ping: deno run -A \\S+mod\\.ts ping vm-device-00-${namespace} vm-device-01-${namespace} -s nats://127\\.0\\.0\\.1:\\d+ --user admin --password [0-9a-f]{32}`,
     ),
   );
+  assert.ok(
+    stdout.includes(
+      `Up. In another terminal, in ${here.path}:\n  source fleet-up.env\n  deno run -A ${ROOT}mod.ts ping $FLEET_DEVICES\n  deno run -A ${ROOT}mod.ts ping --context fleet-up $FLEET_DEVICES\n`,
+    ),
+    stdout,
+  );
   assert.match(stdout, /SIGTERM: tearing down/);
   assert.match(stdout, /Torn down\.\n$/);
+  assert.deepEqual([...Deno.readDirSync(here.path)].map((e) => e.name), [
+    "config",
+  ]);
+  assert.deepEqual(
+    [...Deno.readDirSync(`${here.path}/config/nats/context`)],
+    [],
+  );
   assert.deepEqual(processesMentioning(namespace), []);
   assert.deepEqual(tempEntries(`fleet-${namespace}-`), []);
 });
@@ -78,7 +101,12 @@ interface UpRun {
   stderr: string;
   /** Pids printed by the debug info (agents and nats-server). */
   pids: number[];
+  /** The stack's dir. */
   dir: string;
+  /** `fleet-up.env` and the `fleet-up` context. */
+  files: string[];
+  /** Those of `files` that existed while it was up. */
+  filesWhileUp: string[];
 }
 
 /**
@@ -87,13 +115,19 @@ interface UpRun {
  * returns what it printed once it has exited.
  */
 async function runUp(
+  here: string,
   interrupt: (pgid: number) => void,
   env: Record<string, string> = {},
 ): Promise<UpRun> {
+  const files = [
+    `${here}/fleet-up.env`,
+    `${here}/config/nats/context/fleet-up.json`,
+  ];
   const child = new Deno.Command("setsid", {
-    args: [Deno.execPath(), "task", "up"],
-    cwd: ROOT,
-    env,
+    args: [Deno.execPath(), "task", "--config", `${ROOT}deno.json`, "up"],
+    cwd: here,
+    // deno task keeps an INIT_CWD it inherits (`deno task test` sets one).
+    env: { XDG_CONFIG_HOME: `${here}/config`, INIT_CWD: here, ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -101,14 +135,19 @@ async function runUp(
   const stderrText = new Response(child.stderr).text();
   const decoder = new TextDecoder();
   let stdout = "";
+  let filesWhileUp: string[] = [];
+  let drained = false;
   const reader = child.stdout.getReader();
   try {
-    while (!stdout.includes("Up.")) {
+    while (!stdout.includes("Press Ctrl-C")) {
       const { value, done } = await reader.read();
       if (done) break;
       stdout += decoder.decode(value, { stream: true });
     }
-    if (stdout.includes("Up.")) interrupt(child.pid);
+    if (stdout.includes("Press Ctrl-C")) {
+      filesWhileUp = files.filter(exists);
+      interrupt(child.pid);
+    }
     for (
       let chunk = await reader.read();
       !chunk.done;
@@ -116,8 +155,11 @@ async function runUp(
     ) {
       stdout += decoder.decode(chunk.value, { stream: true });
     }
+    drained = true;
   } finally {
     reader.releaseLock();
+    // Whatever went wrong above, leave no stack behind.
+    if (!drained) Deno.kill(-child.pid, "SIGTERM");
   }
   const { code } = await child.status;
   const stderr = await stderrText;
@@ -127,7 +169,7 @@ async function runUp(
   const dir = /\[e2e\] dir: (\S+)/.exec(stderr)?.[1] ?? "";
   assert.equal(pids.length, 3, stdout + stderr);
   assert.ok(dir, stderr);
-  return { code, stdout, stderr, pids, dir };
+  return { code, stdout, stderr, pids, dir, files, filesWhileUp };
 }
 
 const INTERRUPTS: ReadonlyArray<[string, (pgid: number) => void]> = [
@@ -150,18 +192,23 @@ Deno.test("up() tears everything down on Ctrl-C, however often it is pressed", a
   for (let run = 0; run < 10; run++) {
     if (run >= INTERRUPTS.length && Date.now() > budgetEnd) break;
     const [how, interrupt] = INTERRUPTS[run % INTERRUPTS.length];
-    const result = await runUp(interrupt);
+    await using here = await tempDir("fleet-up-test-");
+    const result = await runUp(here.path, interrupt);
     const what = `run ${run + 1} (${how}):\n${result.stdout}${result.stderr}`;
     assert.equal(result.code, 0, what);
+    assert.deepEqual(result.filesWhileUp, result.files, what);
     assert.match(result.stdout, /SIGINT: tearing down/, what);
     assert.match(result.stdout, /Torn down\.\n$/, what);
     assert.deepEqual(result.pids.filter(processAlive), [], what);
     assert.equal(exists(result.dir), false, what);
+    assert.deepEqual(result.files.filter(exists), [], what);
   }
 });
 
 Deno.test("up() with FLEET_E2E_KEEP=1 keeps its processes through the terminal's Ctrl-C", async () => {
+  await using here = await tempDir("fleet-up-test-");
   const result = await runUp(
+    here.path,
     (pgid) => Deno.kill(-pgid, "SIGINT"),
     { FLEET_E2E_KEEP: "1" },
   );
@@ -175,6 +222,8 @@ Deno.test("up() with FLEET_E2E_KEEP=1 keeps its processes through the terminal's
     assert.deepEqual(kept.filter((pid) => !processAlive(pid)), [], what);
     assert.ok(exists(result.dir), what);
     assert.match(result.stdout, /Kept\. /, what);
+    assert.deepEqual(result.filesWhileUp, result.files, what);
+    assert.deepEqual(result.files.filter((path) => !exists(path)), [], what);
   } finally {
     for (const pid of result.pids) {
       try {
