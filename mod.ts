@@ -18,7 +18,8 @@
  *
  * @example
  * ```sh
- * deno run -A mod.ts ping vm-device-00 vm-device-01 -s nats://127.0.0.1:4222
+ * source fleet-up.env   # written by `deno task up`: NATS_URL, NATS_USER, NATS_PASSWORD, FLEET_DEVICES
+ * deno run -A mod.ts ping $FLEET_DEVICES
  * ```
  *
  * @module

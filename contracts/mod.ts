@@ -15,6 +15,7 @@ export * from "./codecs.ts";
 export * from "./device_id.ts";
 export * from "./error_kinds.ts";
 export * from "./headers.ts";
+export * from "./heartbeat_message.ts";
 export * from "./messages.ts";
 export * from "./payload_error.ts";
 export * from "./subjects.ts";

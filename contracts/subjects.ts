@@ -1,4 +1,4 @@
-import { assertDeviceId } from "./device_id.ts";
+import { assertDeviceId, isDeviceId } from "./device_id.ts";
 import type { Verb } from "./verbs.ts";
 
 /** First token of every command subject. */
@@ -77,4 +77,25 @@ export function parseDeviceCommandSubject(
     return undefined;
   }
   return { deviceId, verb: rest.join(".") };
+}
+
+/**
+ * The device id of a heartbeat subject, `device-heartbeat.<id>`, or
+ * `undefined` when `subject` is not exactly that with a valid id. The
+ * subject is what permissions enforce (a device may publish only on its
+ * own), so it, not the body, says whose heartbeat it is.
+ *
+ * @example
+ * ```ts
+ * import { parseDeviceHeartbeatSubject } from "@harmony/fleet/contracts";
+ * parseDeviceHeartbeatSubject("device-heartbeat.d1"); // "d1"
+ * parseDeviceHeartbeatSubject("device-heartbeat.>"); // undefined
+ * ```
+ */
+export function parseDeviceHeartbeatSubject(
+  subject: string,
+): string | undefined {
+  const [prefix, deviceId, ...rest] = subject.split(".");
+  if (prefix !== HEARTBEAT_SUBJECT_PREFIX || rest.length > 0) return undefined;
+  return isDeviceId(deviceId) ? deviceId : undefined;
 }

@@ -3,9 +3,11 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
+  decodeHeartbeatMessage,
   decodePingReply,
   deviceCommandSubject,
   deviceHeartbeatSubject,
+  PayloadError,
   type PingReply,
   Verb,
 } from "../contracts/mod.ts";
@@ -30,63 +32,104 @@ export class AgentNotReadyError extends Error {
   }
 }
 
+/** Options of {@linkcode waitForAgent}. */
+export interface WaitForAgentOptions {
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Give up when this aborts. @default {never} */
+  signal?: AbortSignal;
+  /**
+   * Called with each heartbeat on the device's subject that is ignored: a
+   * `DeviceIdMismatchError` when its body names another device (a forgery:
+   * the subject is what permissions enforce), else a `PayloadError` for a
+   * malformed one.
+   *
+   * @default {prints `[e2e] ignored <message>` to stderr}
+   */
+  onBadHeartbeat?: (error: PayloadError) => void;
+}
+
 /**
  * Resolves with the first ping reply of `agent`'s device, requested from
  * `nc`. Pings as soon as the agent's first heartbeat arrives (it is
  * published once the agent has subscribed), and every 50 ms regardless, in
- * case the heartbeat was missed. Rejects when the agent exits, when
- * `timeoutMs` passes, or when `signal` aborts.
+ * case the heartbeat was missed. Only the ping reply makes the agent ready,
+ * and only when it names the device; a heartbeat whose body names another
+ * device than its subject is ignored and flagged (`onBadHeartbeat`, and the
+ * error message if the agent never becomes ready). Rejects when the agent
+ * exits, when `timeoutMs` passes, or when `signal` aborts.
  */
 export async function waitForAgent(
   nc: NatsConnection,
   agent: AgentProcess,
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: WaitForAgentOptions,
 ): Promise<PingReply> {
   const { deviceId } = agent;
   const subject = deviceCommandSubject(deviceId, Verb.Ping);
-  // The first heartbeat wakes the loop: it is published once subscribed.
+  const onBadHeartbeat = options.onBadHeartbeat ??
+    ((error: PayloadError) => console.error(`[e2e] ignored ${error.message}`));
+  const ignored: string[] = [];
+  // A heartbeat wakes the loop: the first is published once subscribed.
   let wake: () => void = () => {};
   let woken = false;
   const sub = nc.subscribe(deviceHeartbeatSubject(deviceId), {
-    max: 1,
-    callback: () => {
+    callback: (_error, msg) => {
+      try {
+        decodeHeartbeatMessage(msg.subject, msg.data);
+      } catch (error) {
+        if (!(error instanceof PayloadError)) throw error;
+        ignored.push(error.message);
+        onBadHeartbeat(error);
+        return;
+      }
       woken = true;
       wake();
     },
   });
+  const notReady = (message: string, cause?: unknown) =>
+    new AgentNotReadyError(
+      deviceId,
+      ignored.length === 0
+        ? message
+        : `${message}; ignored ${ignored.length} heartbeat${
+          ignored.length === 1 ? "" : "s"
+        }: ${ignored.join("; ")}`,
+      { cause },
+    );
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   try {
     while (true) {
       if (options.signal?.aborted) {
-        throw new AgentNotReadyError(
-          deviceId,
-          `Stopped waiting for the agent of device "${deviceId}"`,
-          { cause: options.signal.reason },
+        throw notReady(
+          `Stopped waiting for the agent of device "${deviceId}"${
+            lastError === undefined
+              ? ""
+              : ` (last error: ${errorText(lastError)})`
+          }`,
+          options.signal.reason,
         );
       }
       if (agent.exitStatus) {
-        throw new AgentNotReadyError(
-          deviceId,
+        throw notReady(
           `The agent of device "${deviceId}" exited with code ${agent.exitStatus.code} before answering ping; last lines of "${agent.logPath}":\n${await agent
             .logTail()}`,
         );
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new AgentNotReadyError(
-          deviceId,
+        throw notReady(
           `The agent of device "${deviceId}" did not answer ping within ${options.timeoutMs} ms (last error: ${
-            lastError instanceof Error ? lastError.message : String(lastError)
+            errorText(lastError)
           }); last lines of "${agent.logPath}":\n${await agent.logTail()}`,
-          { cause: lastError },
+          lastError,
         );
       }
       try {
         const reply = await nc.request(subject, "", {
           timeout: Math.min(left, PING_TIMEOUT_MS),
         });
-        return decodePingReply(reply.data);
+        return pingReplyOf(deviceId, reply.data);
       } catch (error) {
         lastError = error;
       }
@@ -104,4 +147,21 @@ export async function waitForAgent(
   } finally {
     sub.unsubscribe();
   }
+}
+
+/** The ping reply in `data`, which must name `deviceId`. */
+function pingReplyOf(deviceId: string, data: Uint8Array): PingReply {
+  const reply = decodePingReply(data);
+  if (reply.device_id !== deviceId) {
+    throw new PayloadError(
+      `ping reply field "device_id" is ${
+        JSON.stringify(reply.device_id)
+      }, expected ${JSON.stringify(deviceId)}`,
+    );
+  }
+  return reply;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -15,24 +15,72 @@ export interface SpawnLoggedOptions {
   cwd?: string;
   /** Variables set on top of this process's environment. @default {{}} */
   env?: Record<string, string>;
+  /**
+   * Start it in a session (and process group) of its own with `setsid`, so
+   * a terminal's Ctrl-C, which signals the whole foreground process group,
+   * does not reach it. Throws {@linkcode NoSetsidError} when `setsid` is
+   * not installed.
+   *
+   * @default {false}
+   */
+  newSession?: boolean;
 }
 
-/** Spawns `command args…` with stdout and stderr redirected to `logPath`. */
+/** Where `setsid` (util-linux) is looked for. */
+const SETSID_PATHS = ["/usr/bin/setsid", "/bin/setsid"];
+
+/** Thrown by {@linkcode spawnLogged} when `newSession` is asked for without `setsid`. */
+export class NoSetsidError extends Error {
+  /** Builds the error. */
+  constructor() {
+    super(
+      `Cannot start a process in a session of its own: no setsid at ${
+        SETSID_PATHS.map((path) => `"${path}"`).join(" or ")
+      }`,
+    );
+    this.name = "NoSetsidError";
+  }
+}
+
+/** The `setsid` binary, or `undefined` when there is none. */
+export function findSetsid(): string | undefined {
+  return SETSID_PATHS.find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Spawns `command args…` with stdout and stderr redirected to `logPath`.
+ * Its pid is the program's own: the shell and `setsid` exec it (`setsid`
+ * does not fork, since a child of this process never leads its group).
+ */
 export function spawnLogged(
   command: string,
   args: readonly string[],
   options: SpawnLoggedOptions,
 ): Deno.ChildProcess {
   const redirect = options.append ? ">>" : ">";
-  return new Deno.Command("/bin/sh", {
-    args: [
-      "-c",
-      `log="$1"; shift; exec "$@" ${redirect}"$log" 2>&1`,
-      "sh",
-      options.logPath,
-      command,
-      ...args,
-    ],
+  const shell = [
+    "/bin/sh",
+    "-c",
+    `log="$1"; shift; exec "$@" ${redirect}"$log" 2>&1`,
+    "sh",
+    options.logPath,
+    command,
+    ...args,
+  ];
+  let argv = shell;
+  if (options.newSession) {
+    const setsid = findSetsid();
+    if (!setsid) throw new NoSetsidError();
+    argv = [setsid, ...shell];
+  }
+  return new Deno.Command(argv[0], {
+    args: argv.slice(1),
     cwd: options.cwd,
     env: options.env,
     stdin: "null",

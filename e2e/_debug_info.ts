@@ -13,7 +13,15 @@ export interface DebugInfoFields {
   admin: Credentials;
   natsServerLog: string;
   natsServerPid: number;
-  devices: readonly { deviceId: string; logPath: string; pid: number }[];
+  /** Whether nats-server has exited. @default {false} */
+  natsServerExited?: boolean;
+  devices: readonly {
+    deviceId: string;
+    logPath: string;
+    pid: number;
+    /** Whether the agent has exited. @default {false} */
+    exited?: boolean;
+  }[];
 }
 
 /** Quotes `value` for a POSIX shell when it needs it. */
@@ -60,11 +68,23 @@ export function renderDebugInfo(fields: DebugInfoFields): string {
     }  (pid ${fields.natsServerPid})`,
   ];
   if (fields.keep) {
-    const pids = [
-      ...fields.devices.map((device) => device.pid),
-      fields.natsServerPid,
+    const processes = [
+      ...fields.devices.map((device) => ({
+        pid: device.pid,
+        exited: device.exited,
+      })),
+      { pid: fields.natsServerPid, exited: fields.natsServerExited },
     ];
-    lines.push(`clean up: kill ${pids.join(" ")}; rm -rf ${q(fields.dir)}`);
+    const alive = processes.filter((p) => !p.exited).map((p) => p.pid);
+    const gone = processes.filter((p) => p.exited).map((p) => p.pid);
+    if (gone.length > 0) {
+      lines.push(`not kept: pid ${gone.join(" ")} already exited`);
+    }
+    lines.push(
+      alive.length > 0
+        ? `clean up: kill ${alive.join(" ")}; rm -rf ${q(fields.dir)}`
+        : `clean up: rm -rf ${q(fields.dir)}`,
+    );
   }
   return lines.map((line) => `[e2e] ${line}`).join("\n");
 }

@@ -24,6 +24,47 @@ export interface StagedBinary {
   source: InstallSource;
 }
 
+/**
+ * Thrown when an archive cannot be downloaded: the host does not resolve,
+ * refuses the connection, does not answer in time, or answers with an error
+ * status. `reason` says which in a few words, for a one-line message.
+ */
+export class DownloadError extends Error {
+  /** What was being downloaded. */
+  readonly url: string;
+  /** Why it failed, in a few words: `cannot resolve example.org`, `HTTP 404 from example.org`. */
+  readonly reason: string;
+
+  /** Builds the error; the message has the URL and the full cause. */
+  constructor(url: string, reason: string, options?: ErrorOptions) {
+    const cause = options?.cause;
+    super(
+      `Cannot download "${url}": ${
+        cause === undefined ? reason : errorText(cause)
+      }`,
+      options,
+    );
+    this.name = "DownloadError";
+    this.url = url;
+    this.reason = reason;
+  }
+}
+
+/** Why a fetch of `url` failed, in a few words. */
+function shortFetchReason(url: string, error: unknown): string {
+  const host = new URL(url).host;
+  const text = errorText(error);
+  if (/dns error|failed to lookup address/i.test(text)) {
+    return `cannot resolve ${new URL(url).hostname}`;
+  }
+  if (/connection refused/i.test(text)) return `connection refused by ${host}`;
+  if (/timed out/i.test(text)) return `${host} timed out`;
+  const detail =
+    text.replace(/^.*error sending request for url \([^)]*\): /, "")
+      .split("\n")[0];
+  return detail.length > 100 ? `${detail.slice(0, 99)}…` : detail;
+}
+
 /** Runs a command, returning its output; throws with its stderr on failure. */
 async function run(
   command: string,
@@ -82,7 +123,7 @@ async function sha256Hex(path: string): Promise<string> {
 /**
  * Fetches `url` and hands its response to `use`, failing fast: no answer
  * within 5 s (DNS failure, unreachable host) aborts; the whole transfer gets
- * two minutes.
+ * two minutes. Failures to fetch are {@linkcode DownloadError}s.
  */
 async function fetchFailFast<T>(
   url: string,
@@ -100,15 +141,31 @@ async function fetchFailFast<T>(
     DOWNLOAD_TIMEOUT_MS,
   );
   try {
-    const response = await fetch(url, { signal: controller.signal });
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: controller.signal });
+    } catch (cause) {
+      const reason = controller.signal.aborted
+        ? errorText(controller.signal.reason)
+        : shortFetchReason(url, cause);
+      throw new DownloadError(url, reason, { cause });
+    }
     clearTimeout(connectTimer);
     if (!response.ok) {
       await response.body?.cancel();
-      throw new Error(`HTTP ${response.status}`);
+      throw new DownloadError(
+        url,
+        `HTTP ${response.status} from ${new URL(url).host}`,
+      );
     }
-    return await use(response);
-  } catch (cause) {
-    throw new Error(`Cannot download "${url}": ${errorText(cause)}`, { cause });
+    try {
+      return await use(response);
+    } catch (cause) {
+      if (!controller.signal.aborted) throw cause;
+      throw new DownloadError(url, errorText(controller.signal.reason), {
+        cause,
+      });
+    }
   } finally {
     clearTimeout(connectTimer);
     clearTimeout(overallTimer);
@@ -122,17 +179,26 @@ function errorText(error: unknown): string {
     : error.message;
 }
 
+/** Options of {@linkcode stageFromRelease}. */
+export interface StageFromReleaseOptions {
+  /** Receives one line per step. */
+  log: (line: string) => void;
+  /** The archive to download. @default {releaseArchiveUrl()} */
+  url?: string;
+}
+
 /**
  * Downloads the official release archive into `workDir` and unpacks it.
- * Fails fast (DNS failure, or no answer within 5 s). Verifies the archive
- * against the release's `SHA256SUMS` when that file is published.
+ * Fails fast (DNS failure, or no answer within 5 s) with a
+ * {@linkcode DownloadError}. Verifies the archive against the release's
+ * `SHA256SUMS` when that file is published.
  */
 export async function stageFromRelease(
   workDir: string,
-  log: (line: string) => void,
+  options: StageFromReleaseOptions,
 ): Promise<StagedBinary> {
-  const url = releaseArchiveUrl();
-  log(`downloading ${url}`);
+  const url = options.url ?? releaseArchiveUrl();
+  options.log(`downloading the release archive ${url}…`);
   const archive = `${workDir}/nats-server.tar.gz`;
   await fetchFailFast(
     url,
@@ -271,9 +337,10 @@ export async function stageFromDebian(
     ...(Deno.uid() === 0 ? ["-o", "APT::Sandbox::User=root"] : []),
   ];
   log(
-    `fetching the Debian ${DEBIAN_SUITE} package "nats-server" from ${mirror.uri} with apt-get download (system apt setup untouched)`,
+    `reading the Debian ${DEBIAN_SUITE} package index from ${mirror.uri} (apt-get update in a private apt state; the system's apt setup is untouched)…`,
   );
   await run("apt-get", [...aptOptions, "update"], { cwd: workDir });
+  log(`downloading the Debian package "nats-server" (apt-get download)…`);
   await run("apt-get", [...aptOptions, "download", "nats-server"], {
     cwd: workDir,
   });
@@ -302,3 +369,28 @@ export async function probeVersion(path: string): Promise<SemVer> {
   }
   return version;
 }
+
+/**
+ * The ways to stage a nats-server binary, tried in order by the installer:
+ * the official release archive, then the Debian package. Tests replace them.
+ */
+export interface InstallSteps {
+  /** Stages the release archive's binary in `workDir`. */
+  release(workDir: string, log: (line: string) => void): Promise<StagedBinary>;
+  /** Stages the Debian package's binary in `workDir`. */
+  debian(workDir: string, log: (line: string) => void): Promise<StagedBinary>;
+}
+
+/** The real install steps. */
+export const DEFAULT_INSTALL_STEPS: InstallSteps = {
+  release: (workDir, log) => stageFromRelease(workDir, { log }),
+  async debian(workDir, log) {
+    const mirror = await readDebianMirror();
+    if (!mirror) {
+      throw new Error(
+        "no Debian apt source found, so no Debian package to try",
+      );
+    }
+    return await stageFromDebian(workDir, mirror, log);
+  },
+};

@@ -45,6 +45,14 @@ export interface AgentProcessOptions {
    */
   stopTimeoutMs?: number;
   /**
+   * Start it in a session of its own (`setsid`), so a terminal's Ctrl-C,
+   * sent to the whole foreground process group, does not reach it; for
+   * processes meant to outlive this one (kept stacks).
+   *
+   * @default {false}
+   */
+  newSession?: boolean;
+  /**
    * The agent entry module.
    *
    * @default {this package's `agent/main.ts`}
@@ -184,6 +192,7 @@ export class AgentProcess implements AsyncDisposable {
         logPath,
         cwd: dir,
         env: options.env,
+        newSession: options.newSession,
       });
     } catch (cause) {
       throw new AgentStartError(

@@ -12,12 +12,12 @@ import {
   type SemVer,
 } from "./_version.ts";
 import {
+  DEFAULT_INSTALL_STEPS,
+  DownloadError,
+  type InstallSteps,
   probeVersion,
-  readDebianMirror,
   RELEASE_VERSION,
   type StagedBinary,
-  stageFromDebian,
-  stageFromRelease,
 } from "./_nats_server_install.ts";
 
 /** Environment variable naming the nats-server binary to use. */
@@ -121,6 +121,8 @@ function isRecentEnough(version: SemVer): boolean {
 }
 
 const MIN = formatVersion(MIN_NATS_SERVER_VERSION);
+const MIN_SHORT =
+  `${MIN_NATS_SERVER_VERSION.major}.${MIN_NATS_SERVER_VERSION.minor}`;
 
 /**
  * Finds a nats-server ≥ 2.10 and returns its path. Looks, in order, at:
@@ -136,8 +138,24 @@ const MIN = formatVersion(MIN_NATS_SERVER_VERSION);
  * const natsServer = await findNatsServer();
  * ```
  */
-export async function findNatsServer(
+export function findNatsServer(
   options: FindNatsServerOptions = {},
+): Promise<string> {
+  return findNatsServerWith(options, DEFAULT_INSTALL_STEPS);
+}
+
+/**
+ * {@linkcode findNatsServer} with the install steps given (tests replace
+ * the download). Not part of the public API.
+ *
+ * @example
+ * ```ts ignore
+ * const path = await findNatsServerWith({ log: console.log }, steps);
+ * ```
+ */
+export async function findNatsServerWith(
+  options: FindNatsServerOptions,
+  steps: InstallSteps,
 ): Promise<string> {
   const env = options.env ?? Deno.env.toObject();
   const log = options.log ??
@@ -173,17 +191,32 @@ export async function findNatsServer(
   }
   attempts.push(`${NATS_SERVER_BIN_ENV}: not set`);
 
+  // What was found and why it is not used, said once before installing.
+  let pathFinding: string;
   const onPath = await findOnPath(env.PATH ?? "");
   if (onPath) {
-    const version = await versionOf(onPath).catch(() => undefined);
-    if (version && isRecentEnough(version)) return onPath;
+    const probe = await versionOf(onPath).then(
+      (version) => ({ version }),
+      (error) => ({ error }),
+    );
+    if ("version" in probe && isRecentEnough(probe.version)) return onPath;
     attempts.push(
       `PATH: "${onPath}" is ${
-        version ? `version ${formatVersion(version)}` : "not runnable"
+        "version" in probe
+          ? `version ${formatVersion(probe.version)}`
+          : "not runnable"
       }; ≥ ${MIN} is required`,
     );
+    pathFinding = "version" in probe
+      ? `nats-server ${
+        formatVersion(probe.version)
+      } on PATH at "${onPath}" is too old (need ≥ ${MIN_SHORT})`
+      : `nats-server on PATH at "${onPath}" does not tell its version (${
+        errorText(probe.error)
+      })`;
   } else {
     attempts.push(`PATH: no "nats-server"`);
+    pathFinding = "no nats-server on PATH";
   }
 
   const cache = fleetCacheDir(env);
@@ -194,8 +227,9 @@ export async function findNatsServer(
   );
 
   if (options.install !== false) {
+    log(`${pathFinding}, and the cache "${cache}" has none`);
     try {
-      return await install(cache, log, attempts);
+      return await install(cache, { log, attempts, steps });
     } catch (cause) {
       attempts.push(`install: ${errorText(cause)}`);
     }
@@ -254,16 +288,20 @@ async function findInCache(cache: string): Promise<string | undefined> {
  */
 async function install(
   cache: string,
-  log: (line: string) => void,
-  attempts: string[],
+  context: {
+    log: (line: string) => void;
+    attempts: string[];
+    steps: InstallSteps;
+  },
 ): Promise<string> {
+  const { log } = context;
   await Deno.mkdir(cache, { recursive: true });
   const work = await Deno.makeTempDir({ dir: cache, prefix: ".install-" });
   try {
     log(
-      `not found on ${NATS_SERVER_BIN_ENV}, PATH or in "${cache}"; installing it there`,
+      `installing nats-server into "${cache}" (once; this takes a few seconds)…`,
     );
-    const staged = await stage(work, log, attempts);
+    const staged = await stage(work, context);
     const version = await probeVersion(staged.path);
     if (!isRecentEnough(version)) {
       throw new Error(
@@ -294,27 +332,34 @@ async function install(
   }
 }
 
+/** The release archive, else the Debian package; one calm line between. */
 async function stage(
   work: string,
-  log: (line: string) => void,
-  attempts: string[],
+  context: {
+    log: (line: string) => void;
+    attempts: string[];
+    steps: InstallSteps;
+  },
 ): Promise<StagedBinary> {
+  const { log, attempts, steps } = context;
   const releaseDir = `${work}/release`;
   await Deno.mkdir(releaseDir);
   try {
-    return await stageFromRelease(releaseDir, log);
+    return await steps.release(releaseDir, log);
   } catch (cause) {
-    log(`release download failed: ${errorText(cause)}`);
+    log(
+      cause instanceof DownloadError
+        ? `release archive not reachable (${cause.reason}); trying the Debian package`
+        : `release archive not usable (${
+          errorText(cause)
+        }); trying the Debian package`,
+    );
     attempts.push(`release archive: ${errorText(cause)}`);
-  }
-  const mirror = await readDebianMirror();
-  if (!mirror) {
-    throw new Error("no Debian apt source found, so no Debian package to try");
   }
   const debianDir = `${work}/debian`;
   await Deno.mkdir(debianDir);
   try {
-    return await stageFromDebian(debianDir, mirror, log);
+    return await steps.debian(debianDir, log);
   } catch (cause) {
     throw new Error(`Debian package: ${errorText(cause)}`, { cause });
   }

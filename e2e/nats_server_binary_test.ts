@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import {
   findNatsServer,
+  findNatsServerWith,
   fleetCacheDir,
   NatsServerNotFoundError,
 } from "./nats_server_binary.ts";
-import { parseDebianMirror } from "./_nats_server_install.ts";
+import {
+  DownloadError,
+  type InstallSteps,
+  parseDebianMirror,
+} from "./_nats_server_install.ts";
 import { parseNatsServerVersion } from "./_version.ts";
 import { tempDir } from "./_test_support.ts";
 
@@ -233,5 +238,90 @@ Deno.test("parseDebianMirror() finds the main archive in a one-line sources.list
   assert.equal(
     parseDebianMirror("deb http://ppa.example/ubuntu jammy main"),
     undefined,
+  );
+});
+
+/** Install steps that stage a fake nats-server `version`, or fail. */
+function fakeSteps(
+  steps: { release?: string | Error; debian?: string | Error },
+): InstallSteps {
+  const stageWith =
+    (source: "release" | "debian") =>
+    async (workDir: string, log: (line: string) => void) => {
+      const outcome = steps[source] ?? new Error(`no ${source} in this test`);
+      if (outcome instanceof Error) throw outcome;
+      log(`(fake ${source} step)`);
+      return { path: await fakeServer(workDir, outcome), source };
+    };
+  return { release: stageWith("release"), debian: stageWith("debian") };
+}
+
+Deno.test("findNatsServer() says which nats-server on PATH is too old, where it installs, and calmly that the release archive is not reachable", async () => {
+  await using dir = await tempDir("fleet-binary-test-");
+  const old = await fakeServer(`${dir.path}/bin`, "2.9.10");
+  const cache = `${dir.path}/cache`;
+  const lines: string[] = [];
+  const found = await findNatsServerWith(
+    {
+      env: { PATH: `${dir.path}/bin`, FLEET_CACHE_DIR: cache },
+      log: (line) => lines.push(line),
+    },
+    fakeSteps({
+      release: new DownloadError(
+        "https://release.example/nats-server.tar.gz",
+        "cannot resolve release.example",
+      ),
+      debian: "2.10.27",
+    }),
+  );
+  assert.equal(found, `${cache}/nats-server-2.10.27/nats-server`);
+  assert.deepEqual(lines, [
+    `nats-server 2.9.10 on PATH at "${old}" is too old (need ≥ 2.10), and the cache "${cache}" has none`,
+    `installing nats-server into "${cache}" (once; this takes a few seconds)…`,
+    "release archive not reachable (cannot resolve release.example); trying the Debian package",
+    "(fake debian step)",
+    `installed nats-server 2.10.27 at "${cache}/nats-server-2.10.27/nats-server"`,
+  ]);
+});
+
+Deno.test("findNatsServer() says when there is no nats-server on PATH at all, and is quiet when the release works", async () => {
+  await using dir = await tempDir("fleet-binary-test-");
+  const cache = `${dir.path}/cache`;
+  const lines: string[] = [];
+  await findNatsServerWith(
+    {
+      env: { PATH: `${dir.path}/empty`, FLEET_CACHE_DIR: cache },
+      log: (line) => lines.push(line),
+    },
+    fakeSteps({ release: "2.10.27" }),
+  );
+  assert.deepEqual(lines, [
+    `no nats-server on PATH, and the cache "${cache}" has none`,
+    `installing nats-server into "${cache}" (once; this takes a few seconds)…`,
+    "(fake release step)",
+    `installed nats-server 2.10.27 at "${cache}/nats-server-2.10.27/nats-server"`,
+  ]);
+});
+
+Deno.test("findNatsServer() says when the nats-server on PATH does not run", async () => {
+  await using dir = await tempDir("fleet-binary-test-");
+  await Deno.mkdir(`${dir.path}/bin`);
+  const broken = `${dir.path}/bin/nats-server`;
+  await Deno.writeTextFile(broken, "#!/bin/sh\necho 'no version here'\n");
+  await Deno.chmod(broken, 0o755);
+  const cache = `${dir.path}/cache`;
+  const lines: string[] = [];
+  await findNatsServerWith(
+    {
+      env: { PATH: `${dir.path}/bin`, FLEET_CACHE_DIR: cache },
+      log: (line) => lines.push(line),
+    },
+    fakeSteps({ release: "2.10.27" }),
+  );
+  assert.match(
+    lines[0],
+    new RegExp(
+      `^nats-server on PATH at "${broken}" does not tell its version \\(.*no version here.*\\), and the cache "${cache}" has none$`,
+    ),
   );
 });

@@ -64,6 +64,14 @@ export interface NatsServerProcessOptions {
    * @default {5_000}
    */
   stopTimeoutMs?: number;
+  /**
+   * Start it in a session of its own (`setsid`), so a terminal's Ctrl-C,
+   * sent to the whole foreground process group, does not reach it; for
+   * servers meant to outlive this process (kept stacks).
+   *
+   * @default {false}
+   */
+  newSession?: boolean;
 }
 
 /**
@@ -130,6 +138,7 @@ export class NatsServerProcess implements AsyncDisposable {
   readonly #stopTimeoutMs: number;
   readonly #ownsDir: boolean;
   #disposed: Promise<void> | undefined;
+  #exit: Deno.CommandStatus | undefined;
 
   /** The directory of its config and log (and, by default, JetStream store). */
   readonly dir: string;
@@ -164,7 +173,12 @@ export class NatsServerProcess implements AsyncDisposable {
     this.url = `nats://${fields.host}:${fields.port}`;
     this.logPath = fields.logPath;
     this.configPath = fields.configPath;
-    this.status = child.status;
+    this.status = child.status.then((status) => this.#exit = status);
+  }
+
+  /** Its exit status, or `undefined` while it runs. */
+  get exitStatus(): Deno.CommandStatus | undefined {
+    return this.#exit;
   }
 
   /** The process id. */
@@ -235,7 +249,10 @@ export class NatsServerProcess implements AsyncDisposable {
     );
     let child: Deno.ChildProcess;
     try {
-      child = spawnLogged(binary, ["-c", configPath], { logPath });
+      child = spawnLogged(binary, ["-c", configPath], {
+        logPath,
+        newSession: options.newSession,
+      });
     } catch (cause) {
       throw new NatsServerStartError(
         `Cannot start nats-server "${binary}": ${errorText(cause)}`,

@@ -14,7 +14,7 @@ import {
   NatsServerStartError,
 } from "./nats_server_process.ts";
 import { pickFreePort } from "./_free_port.ts";
-import { isExecutableFile } from "./_child.ts";
+import { findSetsid, isExecutableFile } from "./_child.ts";
 import { waitForAgent } from "./_agent_ready.ts";
 import { renderDebugInfo } from "./_debug_info.ts";
 
@@ -63,6 +63,14 @@ export interface StackOptions {
    * @default {10}
    */
   heartbeatIntervalS?: number;
+  /**
+   * Aborts the bring-up (e.g. on Ctrl-C): what was started is torn down and
+   * `bringUp` throws {@linkcode StackBringUpError} naming the step it was
+   * at, with the signal's reason as the cause's cause.
+   *
+   * @default {never}
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -234,8 +242,10 @@ export class Stack implements AsyncDisposable {
         deviceId,
         logPath: agent.logPath,
         pid: agent.pid,
+        exited: agent.exitStatus !== undefined,
       })),
       natsServerPid: this.natsServer.pid,
+      natsServerExited: this.natsServer.exitStatus !== undefined,
     });
   }
 
@@ -288,6 +298,7 @@ export class Stack implements AsyncDisposable {
     const started: { unref(): void }[] = [];
     const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
       try {
+        options.signal?.throwIfAborted();
         return await fn();
       } catch (cause) {
         if (keep && dir) {
@@ -300,6 +311,14 @@ export class Stack implements AsyncDisposable {
       }
     };
     await using resources = new AsyncDisposableStack();
+    // A kept stack must outlive this process, also the terminal's Ctrl-C,
+    // which signals the whole foreground process group: own session.
+    const newSession = keep && findSetsid() !== undefined;
+    if (keep && !newSession) {
+      console.error(
+        `[e2e] ${FLEET_E2E_KEEP_ENV}=1: no setsid on this machine, so the kept processes of "${namespace}" share this terminal's process group and stop with its Ctrl-C`,
+      );
+    }
 
     const binary = await step("find nats-server", async () => {
       const path = options.natsServerBin ?? await findNatsServer();
@@ -353,6 +372,7 @@ export class Stack implements AsyncDisposable {
               credentials: { user: device.user, password: device.password },
               dir: stackDir,
               heartbeatIntervalS: options.heartbeatIntervalS,
+              newSession,
             }),
           );
         })),
@@ -365,6 +385,7 @@ export class Stack implements AsyncDisposable {
           port,
           binary,
           config: { admin, devices, serverName: namespace },
+          newSession,
         }),
     );
     if (!keep) natsSlot.use(natsServer);
@@ -384,6 +405,9 @@ export class Stack implements AsyncDisposable {
 
     const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
     const giveUp = new AbortController();
+    const stopWaiting = options.signal
+      ? AbortSignal.any([giveUp.signal, options.signal])
+      : giveUp.signal;
     await step(
       "wait for the agents to answer ping",
       () =>
@@ -391,7 +415,7 @@ export class Stack implements AsyncDisposable {
           agents.map((agent) =>
             waitForAgent(operatorClient, agent, {
               timeoutMs: readyTimeoutMs,
-              signal: giveUp.signal,
+              signal: stopWaiting,
             }).catch((error) => {
               giveUp.abort(error);
               throw error;

@@ -178,3 +178,24 @@ Deno.test("Stack.debugInfo() gives ready-to-paste commands", async () => {
   assert.ok(text.includes(`nats req device-commands.${id}.ping "" ${auth}`));
   assert.ok(text.includes(`tail -f ${stack.agent(id).logPath}`));
 });
+
+Deno.test("Stack.bringUp() stops when its signal aborts, and leaves nothing", async () => {
+  const controller = new AbortController();
+  const reason = new Error("Ctrl-C in the test");
+  const bringUp = Stack.bringUp({
+    devices: 2,
+    keep: false,
+    signal: controller.signal,
+  });
+  // Whichever step it is at, it stops there and tears down.
+  setTimeout(() => controller.abort(reason), 0);
+  await assert.rejects(bringUp, (error) => {
+    assert.ok(error instanceof StackBringUpError, String(error));
+    let cause: unknown = error;
+    while (cause instanceof Error && cause !== reason) cause = cause.cause;
+    assert.equal(cause, reason, error.message);
+    assert.deepEqual(tempEntries(`fleet-${error.namespace}-`), []);
+    assert.deepEqual(processesMentioning(error.namespace), []);
+    return true;
+  });
+});

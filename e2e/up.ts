@@ -1,31 +1,60 @@
 /**
  * `deno task up`: brings up a local stack with 2 devices, pings them, prints
  * how to reach them from another terminal, and stays up until Ctrl-C
- * (SIGINT) or SIGTERM, then tears everything down.
+ * (SIGINT) or SIGTERM, then tears everything down. While it runs, other
+ * terminals reach the stack through `fleet-up.env` (written where `deno task
+ * up` was started: `source fleet-up.env` sets `NATS_URL`, `NATS_USER`,
+ * `NATS_PASSWORD`, `FLEET_DEVICES` and `FLEET_DEVICE`) and the `nats` CLI
+ * context `fleet-up`; both are removed at teardown.
+ *
+ * Ctrl-C in a terminal signals the whole foreground process group: this
+ * process, its agents and nats-server at once, and `deno task` forwards the
+ * SIGINT to this process a second time. So the first signal starts the
+ * teardown, every later one is only acknowledged (teardown is bounded: each
+ * process gets SIGKILL after a few seconds), and the teardown copes with
+ * processes that are already exiting.
  *
  * @module
  */
 import { FleetCommandsClient } from "../operator/mod.ts";
 import { Stack } from "./stack.ts";
+import { shellQuote } from "./_debug_info.ts";
+import { UP_NAME, writeUpFiles } from "./_up_files.ts";
 
-const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
-/** Resolves with the first of `signals` received. */
-function nextSignal(signals: readonly Deno.Signal[]): Promise<Deno.Signal> {
-  return new Promise((resolve) => {
-    const listeners = signals.map((signal) => {
-      const listener = () => {
-        for (const [s, l] of listeners) Deno.removeSignalListener(s, l);
+/**
+ * Listens for `signals` until the process exits: resolves `first` with the
+ * first one received (and aborts `aborted`), and calls `onRepeat` for each
+ * one after it.
+ */
+function listenForSignals(
+  signals: readonly Deno.Signal[],
+  onRepeat: (signal: Deno.Signal) => void,
+): { first: Promise<Deno.Signal>; aborted: AbortSignal } {
+  const controller = new AbortController();
+  const first = new Promise<Deno.Signal>((resolve) => {
+    for (const signal of signals) {
+      Deno.addSignalListener(signal, () => {
+        if (controller.signal.aborted) return onRepeat(signal);
+        controller.abort(new Error(`stopped by ${signal}`));
         resolve(signal);
-      };
-      Deno.addSignalListener(signal, listener);
-      return [signal, listener] as const;
-    });
+      });
+    }
   });
+  return { first, aborted: controller.signal };
+}
+
+/** The exit code of a process ended by `signal`, as a shell reports it. */
+function signalExitCode(signal: Deno.Signal): number {
+  return signal === "SIGINT" ? 130 : 143;
 }
 
 /**
- * Runs `deno task up`; returns the exit code.
+ * Runs `deno task up`; returns the exit code: 0 once torn down (or kept)
+ * after a signal, 130/143 when a signal stopped the bring-up, 1 when the
+ * bring-up failed. Its signal listeners stay until the process exits, so a
+ * late Ctrl-C cannot cut the exit short.
  *
  * @example
  * ```ts ignore
@@ -34,20 +63,41 @@ function nextSignal(signals: readonly Deno.Signal[]): Promise<Deno.Signal> {
  * ```
  */
 export async function up(): Promise<number> {
-  const stopped = nextSignal(SIGNALS);
+  let repeated = false;
+  const signals = listenForSignals(SIGNALS, (signal) => {
+    if (repeated) return;
+    repeated = true;
+    console.log(`${signal} again: still stopping, it ends by itself…`);
+  });
+  let kept: boolean;
   try {
-    await serve(stopped);
+    kept = await serve(signals);
   } catch (error) {
+    if (signals.aborted.aborted) {
+      const signal = await signals.first;
+      console.log(`${signal}: stopped the bring-up; nothing is left running.`);
+      return signalExitCode(signal);
+    }
     console.error(`error: ${error instanceof Error ? error.message : error}`);
     return 1;
   }
-  console.log("Torn down.");
+  console.log(
+    kept
+      ? "Kept. It runs on: the [e2e] lines above say where and how to clean it up."
+      : "Torn down.",
+  );
   return 0;
 }
 
-async function serve(stopped: Promise<Deno.Signal>): Promise<void> {
+/** Brings the stack up, waits for a signal, tears it down; whether it was kept. */
+async function serve(
+  signals: { first: Promise<Deno.Signal>; aborted: AbortSignal },
+): Promise<boolean> {
   const started = performance.now();
-  await using stack = await Stack.bringUp({ devices: 2 });
+  await using stack = await Stack.bringUp({
+    devices: 2,
+    signal: signals.aborted,
+  });
   const upMs = performance.now() - started;
   console.log(
     `Stack ${stack.namespace} is up (${
@@ -58,6 +108,7 @@ async function serve(stopped: Promise<Deno.Signal>): Promise<void> {
     timeoutMs: 5000,
   });
   for (const deviceId of stack.deviceIds) {
+    if (signals.aborted.aborted) break;
     const sent = performance.now();
     const reply = await client.ping(deviceId);
     console.log(
@@ -66,10 +117,52 @@ async function serve(stopped: Promise<Deno.Signal>): Promise<void> {
       }`,
     );
   }
-  stack.printDebugInfo();
-  console.log("Up. Press Ctrl-C to tear it down.");
-  const signal = await stopped;
-  console.log(`\n${signal}: tearing down ${stack.namespace}…`);
+  // Where `deno task up` was started (deno task sets INIT_CWD).
+  const here = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  await using files = new AsyncDisposableStack();
+  const written = await writeUpFiles({
+    namespace: stack.namespace,
+    natsUrl: stack.natsUrl,
+    admin: stack.adminCredentials,
+    deviceIds: stack.deviceIds,
+  }, { dir: here, env: Deno.env.toObject() });
+  if (!stack.keep) files.use(written);
+  if (!signals.aborted.aborted) {
+    stack.printDebugInfo();
+    const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
+    const cli = `deno run -A ${
+      here.replace(/\/?$/, "/") === root
+        ? "mod.ts"
+        : shellQuote(`${root}mod.ts`)
+    }`;
+    console.log(
+      [
+        `Up. In another terminal, in ${here}:`,
+        `  source ${UP_NAME}.env`,
+        `  ${cli} ping $FLEET_DEVICES`,
+        `  ${cli} ping --context ${UP_NAME} $FLEET_DEVICES`,
+        `(${UP_NAME}.env and the nats CLI context "${UP_NAME}"${
+          written.contextPath ? ` at ${written.contextPath}` : ""
+        } are ${stack.keep ? "kept with the stack" : "removed at teardown"}.)`,
+        "Press Ctrl-C to tear it down.",
+      ].join("\n"),
+    );
+  }
+  const signal = await signals.first;
+  console.log(
+    `\n${signal}: ${
+      stack.keep ? "leaving" : "tearing down"
+    } ${stack.namespace}…`,
+  );
+  if (stack.keep) {
+    console.log(
+      `Kept too: ${
+        [written.envPath, written.contextPath].filter((path) => path)
+          .map((path) => shellQuote(path!)).join(" ")
+      } (rm them with the stack).`,
+    );
+  }
+  return stack.keep;
 }
 
 if (import.meta.main) {
