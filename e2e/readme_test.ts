@@ -149,13 +149,6 @@ async function denoTaskUp(env: Record<string, string>) {
 }
 
 /** Whether this checkout's CLI has `--context` (the operator's branch adds it). */
-async function cliHasContext(): Promise<boolean> {
-  const help = await run(Deno.execPath(), ["run", "-A", "mod.ts", "--help"], {
-    cwd: ROOT,
-  });
-  return help.stdout.includes("--context");
-}
-
 Deno.test("codeBlocks() reads fences with info-string attributes", () => {
   const blocks = codeBlocks(
     "x\n```sh run\na \\\n  b # exit 1\n```\n\n```\nplain\n```\n",
@@ -224,14 +217,9 @@ Deno.test("README sh run and ts run blocks work against deno task up", async (t)
     assert.ok(up.up, await up.output());
     assert.ok(exists(envFile) && exists(context));
 
-    // TODO(lead): drop this guard once the operator branch (NATS_USER,
-    // NATS_PASSWORD, --context) is merged; until then the CLI cannot use
-    // fleet-up.env or the context, and these blocks fail with exit 2 or 3.
-    const cliReady = await cliHasContext();
     for (const block of marked("sh", "run")) {
       await t.step({
         name: `README.md:${block.line} (sh)`,
-        ignore: !cliReady,
         fn: async () => {
           const result = await run(
             "bash",
@@ -245,7 +233,6 @@ Deno.test("README sh run and ts run blocks work against deno task up", async (t)
 
     await t.step({
       name: "the context fleet-up alone reaches the stack",
-      ignore: !cliReady,
       fn: async () => {
         const ids = /^export FLEET_DEVICES='([^']*)'$/m.exec(
           await Deno.readTextFile(envFile),
