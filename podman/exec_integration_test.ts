@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { PodmanClient } from "./client.ts";
-import { PodmanConflictError, PodmanNotFoundError } from "./errors.ts";
+import {
+  PodmanConflictError,
+  PodmanNotFoundError,
+  PodmanUnavailableError,
+} from "./errors.ts";
 import { postUpgrade } from "./_upgrade.ts";
 import {
   collect,
@@ -292,5 +296,27 @@ Deno.test({
         );
       },
     );
+  },
+});
+
+Deno.test({
+  name:
+    "PodmanExec.exitCode() throws PodmanUnavailableError when podman dies mid-exec, never a made-up code",
+  ignore,
+  fn: async () => {
+    await using podman = await startPodman();
+    const { service, image, client } = podman;
+    await service.runContainer({ name: "box", image, cmd: ["sleep", "3600"] });
+    await using run = await client.exec("box", {
+      cmd: ["sh", "-c", "echo started; exec sleep 3600"],
+    });
+    for await (const _ of run) {
+      Deno.kill(service.pid, "SIGKILL");
+    }
+    await assert.rejects(run.exitCode(), (error) => {
+      assert.ok(error instanceof PodmanUnavailableError, String(error));
+      assert.match(error.message, /^Cannot inspect exec session [0-9a-f]+: /);
+      return true;
+    });
   },
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PodmanClient } from "./client.ts";
-import { PodmanNotFoundError } from "./errors.ts";
+import { PodmanNotFoundError, PodmanStreamError } from "./errors.ts";
 import {
   collect,
   ignore,
@@ -308,5 +308,36 @@ Deno.test({
       client.logs("labelled", { label: "harmony.fleet/device=d1" }),
     );
     assert.equal(text(stdout), "hi\n");
+  },
+});
+
+Deno.test({
+  name:
+    "PodmanClient.logs() with follow throws PodmanStreamError when podman dies mid-stream, never a quiet end",
+  ignore,
+  fn: async () => {
+    await using podman = await startPodman();
+    const { service, image, client } = podman;
+    await service.runContainer({
+      name: "ticker",
+      image,
+      cmd: ["sh", "-c", "while true; do echo tick; sleep 0.05; done"],
+    });
+    let ticks = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of client.logs("ticker", { follow: true })) {
+          if (++ticks === 3) Deno.kill(service.pid, "SIGKILL");
+        }
+      })(),
+      (error) => {
+        assert.ok(error instanceof PodmanStreamError, String(error));
+        assert.match(
+          error.message,
+          /^Cannot read the logs of container "ticker": .+ \(GET \/v4\.0\.0\/libpod\/containers\/ticker\/logs\?.+ on ".+podman\.sock"\)$/,
+        );
+        return true;
+      },
+    );
   },
 });
