@@ -1,24 +1,27 @@
 import { errors, setTransportFactory } from "@nats-io/nats-core/internal";
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { DenoTransport } from "./deno_transport.ts";
+import { DEFAULT_NATS_PORT } from "./servers.ts";
+import { prepareConnectionOptions } from "./_connection_options.ts";
 import { connectTryingEveryServer } from "./_first_connect.ts";
-
-/** The port used for a server given without one. */
-const DEFAULT_PORT = 4222;
 
 /**
  * Connects to NATS over Deno's own TCP/TLS sockets (see
  * {@linkcode DenoTransport}). Options and the returned connection are those
  * of `@nats-io/nats-core`; a server without a port uses 4222.
  *
+ * Server URLs are checked as the `nats` CLI reads them (see
+ * `parseServerUrl`). A `tls://` URL, like any `tls` option object, makes TLS
+ * required: a server that does not offer it is refused.
+ *
  * The first connect tries every server given, in nats-core's order
  * (shuffled unless `noRandomize`), whatever `maxReconnectAttempts` says;
  * reconnects later follow `maxReconnectAttempts` as given.
  *
- * Rejects with `InvalidArgumentError` for `ws://` and `wss://` servers, with
- * `AuthorizationError` when the server refuses the credentials, and with
- * `ConnectionError` when no server can be reached (naming them all when
- * several were given).
+ * Rejects with `ServerUrlError` (a `TypeError`) for a server URL that is not
+ * `nats://` or `tls://` (`ws://` included), with `AuthorizationError` when
+ * the server refuses the credentials, and with `ConnectionError` when no
+ * server can be reached (naming them all when several were given).
  *
  * @example
  * ```ts ignore
@@ -29,39 +32,27 @@ const DEFAULT_PORT = 4222;
  * await nc.close();
  * ```
  */
-export function connect(options: ConnectionOptions): Promise<NatsConnection> {
-  const ws = websocketServer(options);
-  if (ws !== undefined) {
-    return Promise.reject(
-      new errors.InvalidArgumentError(
-        `Cannot connect to "${ws}": websocket servers are not supported, ` +
-          "use a nats:// or tls:// URL",
-      ),
-    );
-  }
+export async function connect(
+  options: ConnectionOptions,
+): Promise<NatsConnection> {
+  const { options: prepared, urls } = prepareConnectionOptions(options);
   setTransportFactory({
     factory: () => new DenoTransport(),
-    defaultPort: DEFAULT_PORT,
+    defaultPort: DEFAULT_NATS_PORT,
   });
-  return connectTryingEveryServer(options).catch((e: unknown) => {
-    throw nameServers(e, options);
-  });
+  try {
+    return await connectTryingEveryServer(prepared);
+  } catch (e) {
+    throw nameServers(e, urls);
+  }
 }
 
 /** A connection error that names every server tried when more than one was. */
-function nameServers(e: unknown, options: ConnectionOptions): unknown {
-  const { servers } = options;
-  const list = typeof servers === "string" ? [servers] : servers ?? [];
-  if (!(e instanceof errors.ConnectionError) || list.length < 2) return e;
-  const names = list.map((s) => JSON.stringify(s)).join(", ");
+function nameServers(e: unknown, urls: string[]): unknown {
+  if (!(e instanceof errors.ConnectionError) || urls.length < 2) return e;
+  const names = urls.map((url) => JSON.stringify(url)).join(", ");
   return new errors.ConnectionError(
     `Cannot connect to any of the NATS servers ${names}: ${e.message}`,
     { cause: e },
   );
-}
-
-function websocketServer(options: ConnectionOptions): string | undefined {
-  const { servers } = options;
-  const list = typeof servers === "string" ? [servers] : servers ?? [];
-  return list.find((s) => /^wss?:\/\//i.test(s.trim()));
 }

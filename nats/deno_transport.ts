@@ -157,6 +157,7 @@ export class DenoTransport implements Transport {
 
   async #dial(server: Server, options: ConnectionOptions): Promise<void> {
     const { hostname, port } = server;
+    const where = describeServer(server);
     const tls = options.tls;
     try {
       if (tls?.handshakeFirst === true) {
@@ -183,10 +184,18 @@ export class DenoTransport implements Transport {
       }
       this.#checkOpen();
       const info = await this.#readInfo(this.#conn);
+      const offered = info.tls_required === true ||
+        info.tls_available === true;
+      if (tls && !offered) {
+        throw new errors.ConnectionError(
+          `Cannot connect to ${where}: TLS is required (tls:// URL or tls option) ` +
+            "but the server does not offer it",
+        );
+      }
       checkOptions(info, options);
       if (tls === null && info.tls_required === true) {
         throw new errors.ConnectionError(
-          "server requires TLS but the tls option is null",
+          `Cannot connect to ${where}: the server requires TLS but the tls option is null`,
         );
       }
       const wantsTls = info.tls_required === true ||
@@ -200,7 +209,7 @@ export class DenoTransport implements Transport {
     } catch (err) {
       this.#done = true;
       this.#closeConn();
-      throw asConnectionError(err, `Cannot connect to "${hostname}:${port}"`);
+      throw asConnectionError(err, `Cannot connect to ${where}`);
     }
   }
 
@@ -208,7 +217,7 @@ export class DenoTransport implements Transport {
     const material = await readTlsMaterial(tls);
     if (material.cert !== undefined || material.key !== undefined) {
       throw new errors.ConnectionError(
-        `Cannot present a client certificate to "${server.hostname}:${server.port}": ` +
+        `Cannot present a client certificate to ${describeServer(server)}: ` +
           "Deno upgrades to TLS without one; set tls.handshakeFirst (server: handshake_first)",
       );
     }
@@ -407,6 +416,13 @@ async function readTlsFile(path: string, option: string): Promise<string> {
   }
 }
 
+/** `"host:port"`, an IPv6 address in brackets, for messages. */
+function describeServer({ hostname, port }: Server): string {
+  return JSON.stringify(
+    hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`,
+  );
+}
+
 /** Keeps NATS errors as they are; wraps anything else in a `ConnectionError`. */
 function asConnectionError(e: unknown, action: string): Error {
   if (
@@ -418,7 +434,9 @@ function asConnectionError(e: unknown, action: string): Error {
     return e;
   }
   if (e instanceof Deno.errors.ConnectionRefused) {
-    return new errors.ConnectionError("connection refused", { cause: e });
+    return new errors.ConnectionError(`${action}: connection refused`, {
+      cause: e,
+    });
   }
   const message = e instanceof Error ? e.message : String(e);
   return new errors.ConnectionError(`${action}: ${message}`, { cause: e });
