@@ -1,11 +1,16 @@
 /**
- * What {@linkcode connect} hands to nats-core: server URLs checked and
- * stripped of user info, `tls://` turned into a `tls` option.
+ * What `connect()` hands to nats-core: server URLs checked and stripped of
+ * user info (nats-core ignores it for authentication, and reads
+ * `user:1pw@host` as port 1), their credentials turned into `user`/`pass`
+ * or `token` as the `nats` CLI does, `tls://` turned into a `tls` option.
  *
  * @module
  */
 import type { ConnectionOptions } from "@nats-io/nats-core";
 import { parseServerUrls, ServerScheme, ServerUrlError } from "./servers.ts";
+
+/** The options that carry credentials, as URL user info does. */
+const CREDENTIAL_OPTIONS = ["user", "pass", "token", "authenticator"] as const;
 
 /** Connection options ready for nats-core, and the URLs they dial. */
 export interface PreparedOptions {
@@ -17,12 +22,16 @@ export interface PreparedOptions {
 
 /**
  * Checks `options.servers` with {@linkcode parseServerUrls} and returns
- * options whose `servers` are the URLs without user info. A `tls://` URL
+ * options whose `servers` are the URLs without user info. URL credentials
+ * become `user` and `pass` (`nats://user:password@host`) or `token`
+ * (`nats://token@host`). A `tls://` URL
  * makes TLS required: `tls` becomes `{}` unless set (any `tls` object
  * means required, as for nats-core's own option check).
  *
  * @throws {ServerUrlError} for a URL that is not a NATS server URL
- *   (`ws://` included), or a `tls://` URL with `tls: null`.
+ *   (`ws://` included), URLs with different credentials, URL credentials
+ *   together with a `user`, `pass`, `token` or `authenticator` option, or a
+ *   `tls://` URL with `tls: null`.
  */
 export function prepareConnectionOptions(
   options: ConnectionOptions,
@@ -43,6 +52,28 @@ export function prepareConnectionOptions(
       );
     }
     prepared.tls = options.tls ?? {};
+  }
+  const { credentials } = parsed;
+  if (credentials !== undefined) {
+    const index = parsed.servers.findIndex((s) =>
+      s.user !== undefined || s.token !== undefined
+    );
+    const set = CREDENTIAL_OPTIONS.filter((key) => options[key] !== undefined);
+    if (set.length > 0) {
+      const names = set.map((key) => `"${key}"`).join(", ");
+      throw new ServerUrlError(
+        given[index],
+        `it carries credentials and the ${names} option${
+          set.length > 1 ? "s are" : " is"
+        } set too; give credentials one way`,
+      );
+    }
+    if ("token" in credentials) {
+      prepared.token = credentials.token;
+    } else {
+      prepared.user = credentials.user;
+      prepared.pass = credentials.password;
+    }
   }
   return { options: prepared, urls: parsed.urls };
 }

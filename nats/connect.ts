@@ -11,15 +11,19 @@ import { connectTryingEveryServer } from "./_first_connect.ts";
  * of `@nats-io/nats-core`; a server without a port uses 4222.
  *
  * Server URLs are checked as the `nats` CLI reads them (see
- * `parseServerUrl`). A `tls://` URL, like any `tls` option object, makes TLS
- * required: a server that does not offer it is refused.
+ * `parseServerUrl`), and nats-core only ever sees them without user info:
+ * `nats://user:password@host` becomes the `user` and `pass` options,
+ * `nats://token@host` the `token` option (giving credentials both ways is
+ * refused). No error of `connect()` quotes a password or token. A `tls://`
+ * URL, like any `tls` option object, makes TLS required: a server that does
+ * not offer it is refused.
  *
  * The first connect tries every server given, in nats-core's order
  * (shuffled unless `noRandomize`), whatever `maxReconnectAttempts` says;
  * reconnects later follow `maxReconnectAttempts` as given.
  *
  * Rejects with `ServerUrlError` (a `TypeError`) for a server URL that is not
- * `nats://` or `tls://` (`ws://` included), with `AuthorizationError` when
+ * `nats://` or `tls://` (`ws://` included) or credentials given twice, with `AuthorizationError` when
  * the server refuses the credentials, and with `ConnectionError` when no
  * server can be reached (naming them all when several were given).
  *
