@@ -7,6 +7,7 @@
  * @module
  */
 import type { ConnectionOptions } from "@nats-io/nats-core";
+import { checkTlsOptions } from "./_tls_options.ts";
 import { parseServerUrls, ServerScheme, ServerUrlError } from "./servers.ts";
 
 /** The options that carry credentials, as URL user info does. */
@@ -32,13 +33,18 @@ export interface PreparedOptions {
  *   (`ws://` included), URLs with different credentials, URL credentials
  *   together with a `user`, `pass`, `token` or `authenticator` option, or a
  *   `tls://` URL with `tls: null`.
+ * @throws {TypeError} for `tls` options that cannot work (see
+ *   `checkTlsOptions`).
  */
 export function prepareConnectionOptions(
   options: ConnectionOptions,
 ): PreparedOptions {
   const { servers } = options;
   const given = typeof servers === "string" ? [servers] : servers ?? [];
-  if (given.length === 0) return { options, urls: [] };
+  if (given.length === 0) {
+    checkTlsOptions(options.tls);
+    return { options, urls: [] };
+  }
   const parsed = parseServerUrls(given);
   const prepared: ConnectionOptions = { ...options, servers: parsed.urls };
   if (parsed.tlsRequired) {
@@ -75,5 +81,6 @@ export function prepareConnectionOptions(
       prepared.pass = credentials.password;
     }
   }
+  checkTlsOptions(prepared.tls);
   return { options: prepared, urls: parsed.urls };
 }

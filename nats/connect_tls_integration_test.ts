@@ -135,3 +135,129 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "connect() refuses a client certificate without its key, the reverse, and ca with caFile, instead of dropping one",
+  ignore,
+  fn: async () => {
+    await using dir = await tempDir("nats-tls-test-");
+    const certs = await makeCerts(dir.path);
+    // This server would take any of them: nothing may be silently dropped.
+    await using server = await startTlsServer(certs, {
+      tls: ["handshake_first: true"],
+    });
+    const ca = await Deno.readTextFile(certs.caFile);
+    for (
+      const [tls, message] of [
+        [{ certFile: certs.clientCert }, /certificate needs its key/],
+        [{ keyFile: certs.clientKey }, /key needs its certificate/],
+        [{ ca }, /tls\.ca and tls\.caFile are both set/],
+      ] as const
+    ) {
+      await assert.rejects(
+        connect({
+          servers: server.url,
+          reconnect: false,
+          tls: { caFile: certs.caFile, handshakeFirst: true, ...tls },
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof TypeError, String(err));
+          assert.match(err.message, message);
+          return true;
+        },
+      );
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "connect() says that a client certificate needs the server's handshake_first and tls.handshakeFirst",
+  ignore,
+  fn: async () => {
+    await using dir = await tempDir("nats-tls-test-");
+    const certs = await makeCerts(dir.path);
+    await using server = await startTlsServer(certs, { tls: ["verify: true"] });
+    await assert.rejects(
+      connect({
+        servers: server.url,
+        reconnect: false,
+        tls: {
+          caFile: certs.caFile,
+          certFile: certs.clientCert,
+          keyFile: certs.clientKey,
+        },
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof TypeError, String(err));
+        assert.match(err.message, /server's handshake_first/);
+        assert.match(err.message, /tls\.handshakeFirst: true/);
+        return true;
+      },
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "connect() does mutual TLS with handshakeFirst; without a client certificate the server refuses it",
+  ignore,
+  fn: async () => {
+    await using dir = await tempDir("nats-tls-test-");
+    const certs = await makeCerts(dir.path);
+    await using server = await startTlsServer(certs, {
+      tls: ["verify: true", "handshake_first: true"],
+    });
+    const nc = await connect({
+      servers: tlsUrl(server.url),
+      tls: {
+        caFile: certs.caFile,
+        certFile: certs.clientCert,
+        keyFile: certs.clientKey,
+        handshakeFirst: true,
+      },
+    });
+    try {
+      nc.subscribe("mtls.echo", {
+        callback: (_e, m) => void m.respond(m.data),
+      });
+      const reply = await nc.request("mtls.echo", "hi", { timeout: 2_000 });
+      assert.equal(reply.string(), "hi");
+      assert.ok(encrypted(nc));
+    } finally {
+      await nc.close();
+    }
+    for (
+      const [what, tls, expected] of [
+        [
+          "no client certificate",
+          {},
+          /CertificateRequired; the server requires a client certificate: set tls\.certFile, tls\.keyFile and tls\.handshakeFirst$/,
+        ],
+        [
+          "a client certificate of another CA",
+          { certFile: certs.strangerCert, keyFile: certs.strangerKey },
+          /UnknownCA; the server refused the client certificate$/,
+        ],
+      ] as const
+    ) {
+      await assert.rejects(
+        connect({
+          servers: tlsUrl(server.url),
+          reconnect: false,
+          tls: { caFile: certs.caFile, handshakeFirst: true, ...tls },
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof errors.ConnectionError, `${what}: ${err}`);
+          assert.match(
+            err.message,
+            new RegExp(`^Cannot connect to "127\\.0\\.0\\.1:${server.port}": `),
+          );
+          assert.match(err.message, expected, `${what}: ${err.message}`);
+          return true;
+        },
+      );
+    }
+  },
+});
