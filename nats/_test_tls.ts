@@ -32,6 +32,10 @@ export interface TestCerts {
   serverCert: string;
   /** Its key. */
   serverKey: string;
+  /** Server certificate for the name localhost only, no IP address. */
+  nameOnlyCert: string;
+  /** Its key. */
+  nameOnlyKey: string;
   /** A client certificate (CN=fleet-test-client) signed by the CA. */
   clientCert: string;
   /** Its key. */
@@ -113,6 +117,11 @@ export async function makeCerts(dir: string): Promise<TestCerts> {
     "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n" +
       "extendedKeyUsage=serverAuth\n",
   );
+  await signed(
+    "name-only",
+    "ca",
+    "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
+  );
   await signed("client", "ca", "extendedKeyUsage=clientAuth\n");
   await signed("stranger", "other-ca", "extendedKeyUsage=clientAuth\n");
   return {
@@ -120,6 +129,8 @@ export async function makeCerts(dir: string): Promise<TestCerts> {
     caFile: `${dir}/ca.pem`,
     serverCert: `${dir}/server.pem`,
     serverKey: `${dir}/server.key`,
+    nameOnlyCert: `${dir}/name-only.pem`,
+    nameOnlyKey: `${dir}/name-only.key`,
     clientCert: `${dir}/client.pem`,
     clientKey: `${dir}/client.key`,
     strangerCert: `${dir}/stranger.pem`,
@@ -133,6 +144,8 @@ export interface TlsServerOptions {
   tls?: string[];
   /** More top-level config, e.g. `"allow_non_tls: true"`. */
   extraConfig?: string;
+  /** Serve the certificate for the name localhost only. */
+  nameOnly?: boolean;
 }
 
 /**
@@ -145,8 +158,8 @@ export async function startTlsServer(
 ): Promise<NatsServerProcess> {
   const q = quoteNatsConfigString;
   const lines = [
-    `cert_file: ${q(certs.serverCert)}`,
-    `key_file: ${q(certs.serverKey)}`,
+    `cert_file: ${q(options.nameOnly ? certs.nameOnlyCert : certs.serverCert)}`,
+    `key_file: ${q(options.nameOnly ? certs.nameOnlyKey : certs.serverKey)}`,
     `ca_file: ${q(certs.caFile)}`,
     ...options.tls ?? [],
   ];

@@ -4,6 +4,7 @@ import { DenoTransport } from "./deno_transport.ts";
 import { DEFAULT_NATS_PORT } from "./servers.ts";
 import { prepareConnectionOptions } from "./_connection_options.ts";
 import { connectTryingEveryServer } from "./_first_connect.ts";
+import { resolveHost } from "./_resolve_host.ts";
 
 /**
  * Connects to NATS over Deno's own TCP/TLS sockets (see
@@ -17,6 +18,11 @@ import { connectTryingEveryServer } from "./_first_connect.ts";
  * refused). No error of `connect()` quotes a password or token. A `tls://`
  * URL, like any `tls` option object, makes TLS required: a server that does
  * not offer it is refused.
+ *
+ * Host names are resolved (`resolve` defaults to true, as nats-core sets it
+ * when a resolver is registered): each of a name's addresses is dialled in
+ * turn, IPv4 first unless shuffled, and the certificate is checked against
+ * the name. `resolve: false` dials the name as it is.
  *
  * The first connect tries every server given, in nats-core's order
  * (shuffled unless `noRandomize`), whatever `maxReconnectAttempts` says;
@@ -43,6 +49,7 @@ export async function connect(
   setTransportFactory({
     factory: () => new DenoTransport(),
     defaultPort: DEFAULT_NATS_PORT,
+    dnsResolveFn: resolveHost,
   });
   try {
     return await connectTryingEveryServer(prepared);
