@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ConnectionOptions } from "@nats-io/nats-core";
+import type { ConnectionOptions } from "./core_types.ts";
 import { checkTlsOptions } from "./_tls_options.ts";
 import { parseServerUrls, ServerScheme, ServerUrlError } from "./servers.ts";
 

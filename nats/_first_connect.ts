@@ -14,7 +14,7 @@ import {
   DEFAULT_MAX_RECONNECT_ATTEMPTS,
   NatsConnectionImpl,
 } from "@nats-io/nats-core/internal";
-import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import type { ConnectionOptions, NatsConnection } from "./core_types.ts";
 
 /** Unlimited attempts: nats-core then never drops a server for its attempt count. */
 const UNLIMITED = -1;

@@ -4,7 +4,7 @@
  * @module
  */
 import { errors } from "@nats-io/nats-core/internal";
-import type { TlsOptions } from "@nats-io/nats-core";
+import type { TlsOptions } from "./core_types.ts";
 
 /** Key material for TLS, read from {@linkcode TlsOptions}. */
 export interface TlsMaterial {

@@ -1,5 +1,5 @@
 import { errors, setTransportFactory } from "@nats-io/nats-core/internal";
-import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import type { ConnectionOptions, NatsConnection } from "./core_types.ts";
 import { DenoTransport } from "./deno_transport.ts";
 import { DEFAULT_NATS_PORT } from "./servers.ts";
 import { prepareConnectionOptions } from "./_connection_options.ts";
