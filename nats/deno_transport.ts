@@ -9,6 +9,11 @@ import {
   render,
 } from "@nats-io/nats-core/internal";
 import { checkTlsOptions, readTlsMaterial } from "./_tls_options.ts";
+import {
+  asConnectionError,
+  closedWhileConnecting,
+  describeServer,
+} from "./_transport_errors.ts";
 import type {
   ConnectionOptions,
   Server,
@@ -442,64 +447,6 @@ export class DenoTransport implements Transport {
     }
   }
 }
-
-function closedWhileConnecting(): Error {
-  return new errors.ConnectionError("connection closed while connecting");
-}
-
-/** `"host:port"`, an IPv6 address in brackets, for messages. */
-function describeServer({ hostname, port }: Server): string {
-  return JSON.stringify(
-    hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`,
-  );
-}
-
-/**
- * Keeps NATS errors that say what failed, and bad options (`TypeError`), as
- * they are; prefixes other NATS connection errors with `action`, and wraps
- * anything else in a `ConnectionError` that says `action` and why.
- */
-function asConnectionError(e: unknown, action: string): Error {
-  if (
-    e instanceof TypeError ||
-    e instanceof errors.InvalidArgumentError ||
-    e instanceof errors.AuthorizationError ||
-    e instanceof errors.ProtocolError ||
-    (e instanceof errors.ConnectionError && e.message.startsWith("Cannot "))
-  ) {
-    return e;
-  }
-  const why = e instanceof Deno.errors.ConnectionRefused
-    ? "connection refused"
-    : e instanceof Error
-    ? e.message + tlsAlertHint(e.message)
-    : String(e);
-  return new errors.ConnectionError(`${action}: ${why}`, { cause: e });
-}
-
-/** What a TLS alert from the server means for the client's certificate. */
-function tlsAlertHint(message: string): string {
-  const alert = /received fatal alert: (\w+)/.exec(message)?.[1];
-  if (alert === "CertificateRequired") {
-    return "; the server requires a client certificate: set tls.certFile, " +
-      "tls.keyFile and tls.handshakeFirst";
-  }
-  if (alert !== undefined && REFUSED_CERT_ALERTS.has(alert)) {
-    return "; the server refused the client certificate";
-  }
-  return "";
-}
-
-/** TLS alerts a server sends when it does not accept a client certificate. */
-const REFUSED_CERT_ALERTS = new Set([
-  "BadCertificate",
-  "UnsupportedCertificate",
-  "CertificateRevoked",
-  "CertificateExpired",
-  "CertificateUnknown",
-  "UnknownCA",
-  "AccessDenied",
-]);
 
 /** Waits for `p` to settle, or `ms`, whichever comes first; never rejects. */
 async function settleWithin(p: Promise<void>, ms: number): Promise<void> {
