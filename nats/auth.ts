@@ -1,5 +1,5 @@
 import { credsAuthenticator, nkeys } from "@nats-io/nats-core";
-import type { ConnectionOptions } from "@nats-io/nats-core";
+import type { ConnectionOptions } from "./core_types.ts";
 
 /**
  * How to authenticate to NATS: user and password, a token, or a `.creds`

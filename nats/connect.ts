@@ -1,22 +1,37 @@
-import {
-  errors,
-  NatsConnectionImpl,
-  setTransportFactory,
-} from "@nats-io/nats-core/internal";
-import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import { errors, setTransportFactory } from "@nats-io/nats-core/internal";
+import type { ConnectionOptions, NatsConnection } from "./core_types.ts";
 import { DenoTransport } from "./deno_transport.ts";
-
-/** The port used for a server given without one. */
-const DEFAULT_PORT = 4222;
+import { DEFAULT_NATS_PORT } from "./servers.ts";
+import { prepareConnectionOptions } from "./_connection_options.ts";
+import { connectTryingEveryServer } from "./_first_connect.ts";
+import { resolveHost } from "./_resolve_host.ts";
 
 /**
  * Connects to NATS over Deno's own TCP/TLS sockets (see
  * {@linkcode DenoTransport}). Options and the returned connection are those
  * of `@nats-io/nats-core`; a server without a port uses 4222.
  *
- * Rejects with `InvalidArgumentError` for `ws://` and `wss://` servers, with
- * `AuthorizationError` when the server refuses the credentials, and with
- * `ConnectionError` when no server can be reached.
+ * Server URLs are checked as the `nats` CLI reads them (see
+ * `parseServerUrl`), and nats-core only ever sees them without user info:
+ * `nats://user:password@host` becomes the `user` and `pass` options,
+ * `nats://token@host` the `token` option (giving credentials both ways is
+ * refused). No error of `connect()` quotes a password or token. A `tls://`
+ * URL, like any `tls` option object, makes TLS required: a server that does
+ * not offer it is refused.
+ *
+ * Host names are resolved (`resolve` defaults to true, as nats-core sets it
+ * when a resolver is registered): each of a name's addresses is dialled in
+ * turn, IPv4 first unless shuffled, and the certificate is checked against
+ * the name. `resolve: false` dials the name as it is.
+ *
+ * The first connect tries every server given, in nats-core's order
+ * (shuffled unless `noRandomize`), whatever `maxReconnectAttempts` says;
+ * reconnects later follow `maxReconnectAttempts` as given.
+ *
+ * Rejects with `ServerUrlError` (a `TypeError`) for a server URL that is not
+ * `nats://` or `tls://` (`ws://` included) or credentials given twice, with `AuthorizationError` when
+ * the server refuses the credentials, and with `ConnectionError` when no
+ * server can be reached (naming them all when several were given).
  *
  * @example
  * ```ts ignore
@@ -27,25 +42,28 @@ const DEFAULT_PORT = 4222;
  * await nc.close();
  * ```
  */
-export function connect(options: ConnectionOptions): Promise<NatsConnection> {
-  const ws = websocketServer(options);
-  if (ws !== undefined) {
-    return Promise.reject(
-      new errors.InvalidArgumentError(
-        `Cannot connect to "${ws}": websocket servers are not supported, ` +
-          "use a nats:// or tls:// URL",
-      ),
-    );
-  }
+export async function connect(
+  options: ConnectionOptions,
+): Promise<NatsConnection> {
+  const { options: prepared, urls } = prepareConnectionOptions(options);
   setTransportFactory({
     factory: () => new DenoTransport(),
-    defaultPort: DEFAULT_PORT,
+    defaultPort: DEFAULT_NATS_PORT,
+    dnsResolveFn: resolveHost,
   });
-  return NatsConnectionImpl.connect(options);
+  try {
+    return await connectTryingEveryServer(prepared);
+  } catch (e) {
+    throw nameServers(e, urls);
+  }
 }
 
-function websocketServer(options: ConnectionOptions): string | undefined {
-  const { servers } = options;
-  const list = typeof servers === "string" ? [servers] : servers ?? [];
-  return list.find((s) => /^wss?:\/\//i.test(s.trim()));
+/** A connection error that names every server tried when more than one was. */
+function nameServers(e: unknown, urls: string[]): unknown {
+  if (!(e instanceof errors.ConnectionError) || urls.length < 2) return e;
+  const names = urls.map((url) => JSON.stringify(url)).join(", ");
+  return new errors.ConnectionError(
+    `Cannot connect to any of the NATS servers ${names}: ${e.message}`,
+    { cause: e },
+  );
 }

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { errors, headers } from "@nats-io/nats-core";
 import type { NatsConnection, Status } from "@nats-io/nats-core";
-import { connect } from "./mod.ts";
+import { connect, ServerUrlError } from "./mod.ts";
 import {
   NatsServerProcess,
-  quoteNatsConfigString,
-  tempDir,
   TEST_ADMIN,
   waitFor,
 } from "../e2e/_test_support.ts";
@@ -33,110 +31,6 @@ async function echoResponder(servers: string): Promise<NatsConnection> {
   });
   await nc.flush();
   return nc;
-}
-
-function hasOpenssl(): boolean {
-  try {
-    return new Deno.Command("openssl", {
-      args: ["version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-/** A CA and a server certificate for 127.0.0.1, written into `dir`. */
-async function makeCerts(dir: string): Promise<void> {
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command("openssl", {
-      args,
-      cwd: dir,
-      stdout: "null",
-      stderr: "piped",
-    })
-      .output();
-    if (!out.success) {
-      throw new Error(
-        `openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`,
-      );
-    }
-  };
-  const ec = [
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-  ];
-  await Deno.writeTextFile(
-    `${dir}/san.ext`,
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
-  );
-  await run(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test-ca",
-  );
-  await run(
-    "req",
-    ...ec,
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=localhost",
-  );
-  await run(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "1",
-    "-extfile",
-    "san.ext",
-  );
-}
-
-/**
- * A nats-server in `dir` that requires TLS, with a certificate for
- * 127.0.0.1 signed by `<dir>/ca.pem`; `tls` are more lines of its `tls`
- * block.
- */
-async function startTlsServer(
-  dir: string,
-  ...tls: string[]
-): Promise<NatsServerProcess> {
-  await makeCerts(dir);
-  const q = quoteNatsConfigString;
-  const lines = [
-    `cert_file: ${q(`${dir}/server.pem`)}`,
-    `key_file: ${q(`${dir}/server.key`)}`,
-    ...tls,
-  ];
-  return await NatsServerProcess.start({
-    dir,
-    config: { extraConfig: `tls { ${lines.join(", ")} }` },
-  });
 }
 
 Deno.test("connect() round-trips a request and its reply", async () => {
@@ -309,12 +203,13 @@ console.log("done");
   assert.doesNotMatch(stderr, /uncaught|error/i);
 });
 
-Deno.test("connect() rejects ws:// servers", async () => {
+Deno.test("connect() rejects ws:// servers with a ServerUrlError", async () => {
   await assert.rejects(
     connect({ servers: ["127.0.0.1:4222", "ws://127.0.0.1:8080"] }),
     (err: unknown) => {
-      assert.ok(err instanceof errors.InvalidArgumentError);
-      assert.match(err.message, /"ws:\/\/127\.0\.0\.1:8080".*websocket/);
+      assert.ok(err instanceof ServerUrlError, String(err));
+      assert.equal(err.value, "ws://127.0.0.1:8080");
+      assert.match(err.message, /scheme "ws" is not supported/);
       return true;
     },
   );
@@ -381,53 +276,4 @@ Deno.test("NatsConnection.close() is idempotent and releases every resource", as
     assert.equal(await nc.closed(), undefined);
     assert.ok(nc.isClosed());
   });
-});
-
-Deno.test({
-  name: "connect() upgrades to TLS when the server requires it",
-  ignore: !hasOpenssl(),
-  fn: async () => {
-    await using certs = await tempDir("nats-tls-test-");
-    await using server = await startTlsServer(certs.path);
-    const caFile = `${certs.path}/ca.pem`;
-    const nc = await connect({ servers: server.url, tls: { caFile } });
-    try {
-      nc.subscribe("tls.echo", { callback: (_e, m) => void m.respond(m.data) });
-      assert.equal(
-        (await nc.request("tls.echo", "secret", { timeout: 2_000 })).string(),
-        "secret",
-      );
-    } finally {
-      await nc.close();
-    }
-    // Without the CA the certificate is refused.
-    await assert.rejects(
-      connect({ servers: server.url, reconnect: false }),
-      (err: unknown) =>
-        err instanceof errors.ConnectionError &&
-        /certificate/i.test(err.message),
-    );
-  },
-});
-
-Deno.test({
-  name: "connect() speaks TLS first when tls.handshakeFirst is set",
-  ignore: !hasOpenssl(),
-  fn: async () => {
-    await using certs = await tempDir("nats-tls-test-");
-    await using server = await startTlsServer(
-      certs.path,
-      "handshake_first: true",
-    );
-    const nc = await connect({
-      servers: server.url,
-      tls: { caFile: `${certs.path}/ca.pem`, handshakeFirst: true },
-    });
-    try {
-      await nc.flush();
-      assert.ok(nc.info?.tls_required);
-    } finally {
-      await nc.close();
-    }
-  },
 });

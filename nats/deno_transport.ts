@@ -8,6 +8,12 @@ import {
   INFO,
   render,
 } from "@nats-io/nats-core/internal";
+import { checkTlsOptions, readTlsMaterial } from "./_tls_options.ts";
+import {
+  asConnectionError,
+  closedWhileConnecting,
+  describeServer,
+} from "./_transport_errors.ts";
 import type {
   ConnectionOptions,
   Server,
@@ -25,14 +31,8 @@ const FLUSH_TIMEOUT_MS = 1_000;
 /** The `@nats-io/nats-core` release this transport is written against. */
 const NATS_CORE_VERSION = "3.4.0";
 
-type Loop = "reader" | "writer" | "caller";
-
-/** Key material for TLS, read from {@linkcode TlsOptions}. */
-interface TlsMaterial {
-  caCerts?: string[];
-  cert?: string;
-  key?: string;
-}
+/** What ends a connected transport: one of its loops, close() or disconnect(). */
+type Ender = "reader" | "writer" | "caller" | "disconnect";
 
 /**
  * A NATS {@linkcode Transport} on Deno's own sockets: `Deno.connect`, then
@@ -45,8 +45,21 @@ interface TlsMaterial {
  * `ConnectionError` as its {@linkcode DenoTransport.closeError}; nothing it
  * does can reject unobserved. Closing more than once is harmless.
  *
- * Client certificates need `tls.handshakeFirst`: `Deno.startTls` cannot
- * present one.
+ * TLS: any `tls` option object (which a `tls://` URL sets) means TLS
+ * required, as nats-core's own option check has it; a server that offers
+ * none is refused with a `ConnectionError` naming it. `tls: null` refuses
+ * TLS. The certificate is checked against the name the server was given by
+ * (`tlsName` when nats-core resolved a host name to addresses).
+ * Client certificates need `tls.handshakeFirst` (and the server's
+ * `handshake_first`): `Deno.startTls` cannot present one. With
+ * `handshakeFirst` the dial goes to that name and Deno picks the address.
+ *
+ * Timeouts: nats-core bounds each dial by `timeout` and then calls
+ * {@linkcode DenoTransport.close}, which stops the dial at once — also a
+ * `Deno.connectTls` still waiting for TCP, which takes no abort signal: its
+ * connection is closed when it comes. Deno keeps the socket of a TLS
+ * connection closed mid-handshake open until the peer answers or closes
+ * it.
  *
  * @example
  * ```ts ignore
@@ -136,10 +149,19 @@ export class DenoTransport implements Transport {
       void this.#abandon();
       return;
     }
-    void this.#shutdown(undefined, true, "caller");
+    void this.#shutdown(undefined, true, "disconnect");
   }
 
-  /** Resolves with the close error (or nothing) once a connected transport closed. */
+  /**
+   * Resolves once, with the error (nothing for a clean end), when a
+   * connected transport ended on its own (the server closed it, a read or
+   * write failed) or through {@linkcode disconnect}: nats-core then
+   * reconnects. It never resolves after {@linkcode close} (the client ended
+   * it and needs no notice), after a failed {@linkcode connect}, or once
+   * {@linkcode discard}ed — nats-core would take it for the end of the
+   * transport that replaced this one. The official Deno transport does the
+   * same; the Node.js one also resolves after `close()`.
+   */
   closed(): Promise<void | Error> {
     return this.#closedNotice;
   }
@@ -157,19 +179,28 @@ export class DenoTransport implements Transport {
 
   async #dial(server: Server, options: ConnectionOptions): Promise<void> {
     const { hostname, port } = server;
+    const where = describeServer(server);
     const tls = options.tls;
     try {
+      checkTlsOptions(tls);
       if (tls?.handshakeFirst === true) {
         const material = await readTlsMaterial(tls);
         this.#checkOpen();
-        this.#conn = await Deno.connectTls({
-          hostname,
-          port,
-          caCerts: material.caCerts,
-          ...(material.cert !== undefined && material.key !== undefined
-            ? { cert: material.cert, key: material.key }
-            : {}),
-        });
+        // Deno.connectTls takes no signal: stop waiting for it on close, and
+        // close what it brings if it comes after all.
+        this.#conn = await this.#unlessAborted(
+          Deno.connectTls({
+            // Checked against the certificate: the name the server was given
+            // by, when nats-core resolved it to `hostname`.
+            hostname: server.tlsName || hostname,
+            port,
+            caCerts: material.caCerts,
+            ...(material.cert !== undefined && material.key !== undefined
+              ? { cert: material.cert, key: material.key }
+              : {}),
+          }),
+          (conn) => conn.close(),
+        );
         this.#encrypted = true;
         this.#checkOpen();
         await (this.#conn as Deno.TlsConn).handshake();
@@ -183,10 +214,18 @@ export class DenoTransport implements Transport {
       }
       this.#checkOpen();
       const info = await this.#readInfo(this.#conn);
+      const offered = info.tls_required === true ||
+        info.tls_available === true;
+      if (tls && !offered) {
+        throw new errors.ConnectionError(
+          `Cannot connect to ${where}: TLS is required (tls:// URL or tls option) ` +
+            "but the server does not offer it",
+        );
+      }
       checkOptions(info, options);
       if (tls === null && info.tls_required === true) {
         throw new errors.ConnectionError(
-          "server requires TLS but the tls option is null",
+          `Cannot connect to ${where}: the server requires TLS but the tls option is null`,
         );
       }
       const wantsTls = info.tls_required === true ||
@@ -200,18 +239,45 @@ export class DenoTransport implements Transport {
     } catch (err) {
       this.#done = true;
       this.#closeConn();
-      throw asConnectionError(err, `Cannot connect to "${hostname}:${port}"`);
+      throw asConnectionError(err, `Cannot connect to ${where}`);
     }
+  }
+
+  /**
+   * Waits for `pending` unless the transport is closed first; then rejects
+   * at once and hands whatever `pending` brings later to `dispose`.
+   */
+  #unlessAborted<T>(
+    pending: Promise<T>,
+    dispose: (value: T) => void,
+  ): Promise<T> {
+    const signal = this.#abort.signal;
+    const late = () => void pending.then(dispose, () => {});
+    if (signal.aborted) {
+      late();
+      return Promise.reject(closedWhileConnecting());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        late();
+        reject(closedWhileConnecting());
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      pending.then(
+        (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (err) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      );
+    });
   }
 
   async #upgrade(server: Server, tls: TlsOptions | null | undefined) {
     const material = await readTlsMaterial(tls);
-    if (material.cert !== undefined || material.key !== undefined) {
-      throw new errors.ConnectionError(
-        `Cannot present a client certificate to "${server.hostname}:${server.port}": ` +
-          "Deno upgrades to TLS without one; set tls.handshakeFirst (server: handshake_first)",
-      );
-    }
     this.#checkOpen();
     const conn = await Deno.startTls(this.#conn as Deno.TcpConn, {
       hostname: server.tlsName || server.hostname,
@@ -329,7 +395,7 @@ export class DenoTransport implements Transport {
   }
 
   /** Ends a connected transport once; every caller gets the same promise. */
-  #shutdown(err: Error | undefined, flush: boolean, by: Loop): Promise<void> {
+  #shutdown(err: Error | undefined, flush: boolean, by: Ender): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#done = true;
     this.#closeError = err;
@@ -337,7 +403,7 @@ export class DenoTransport implements Transport {
     return this.#closing;
   }
 
-  async #finish(err: Error | undefined, flush: boolean, by: Loop) {
+  async #finish(err: Error | undefined, flush: boolean, by: Ender) {
     if (flush && this.#writer !== undefined) {
       await settleWithin(this.#writer, FLUSH_TIMEOUT_MS);
     }
@@ -345,7 +411,7 @@ export class DenoTransport implements Transport {
     this.#wakeIterator();
     await this.#settleLoops(by);
     this.#outbound = [];
-    this.#closedNotice.resolve(err);
+    if (by !== "caller") this.#closedNotice.resolve(err);
   }
 
   /** Ends a transport that is not (or no longer) connected, without notice. */
@@ -359,7 +425,7 @@ export class DenoTransport implements Transport {
     return this.#closing;
   }
 
-  async #settleLoops(by: Loop): Promise<void> {
+  async #settleLoops(by: Ender): Promise<void> {
     const loops: Promise<void>[] = [];
     if (this.#connecting !== undefined) loops.push(this.#connecting);
     if (by !== "reader" && this.#reader !== undefined) loops.push(this.#reader);
@@ -368,9 +434,7 @@ export class DenoTransport implements Transport {
   }
 
   #checkOpen(): void {
-    if (this.#done) {
-      throw new errors.ConnectionError("connection closed while connecting");
-    }
+    if (this.#done) throw closedWhileConnecting();
   }
 
   #closeConn(): void {
@@ -382,46 +446,6 @@ export class DenoTransport implements Transport {
       // Already closed by the runtime (e.g. after a failed TLS upgrade).
     }
   }
-}
-
-async function readTlsMaterial(
-  tls: TlsOptions | null | undefined,
-): Promise<TlsMaterial> {
-  if (!tls) return {};
-  const ca = tls.caFile ? await readTlsFile(tls.caFile, "caFile") : tls.ca;
-  const cert = tls.certFile
-    ? await readTlsFile(tls.certFile, "certFile")
-    : tls.cert;
-  const key = tls.keyFile ? await readTlsFile(tls.keyFile, "keyFile") : tls.key;
-  return { caCerts: ca ? [ca] : undefined, cert, key };
-}
-
-async function readTlsFile(path: string, option: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (cause) {
-    throw new errors.ConnectionError(
-      `Cannot read tls.${option} "${path}": ${(cause as Error).message}`,
-      { cause },
-    );
-  }
-}
-
-/** Keeps NATS errors as they are; wraps anything else in a `ConnectionError`. */
-function asConnectionError(e: unknown, action: string): Error {
-  if (
-    e instanceof errors.ConnectionError ||
-    e instanceof errors.InvalidArgumentError ||
-    e instanceof errors.AuthorizationError ||
-    e instanceof errors.ProtocolError
-  ) {
-    return e;
-  }
-  if (e instanceof Deno.errors.ConnectionRefused) {
-    return new errors.ConnectionError("connection refused", { cause: e });
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  return new errors.ConnectionError(`${action}: ${message}`, { cause: e });
 }
 
 /** Waits for `p` to settle, or `ms`, whichever comes first; never rejects. */

@@ -41,4 +41,5 @@ export type {
   MsgHdrs,
   NatsConnection,
   Subscription,
-} from "@nats-io/nats-core";
+  TlsOptions,
+} from "./core_types.ts";
