@@ -1,7 +1,7 @@
 /**
  * Waits until an agent answers ping. Private to `e2e/`.
  */
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../nats/mod.ts";
 import {
   decodeHeartbeatMessage,
   decodePingReply,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../nats/mod.ts";
 import { connect } from "../nats/mod.ts";
 import { AgentProcess } from "./agent_process.ts";
 import { findNatsServer } from "./nats_server_binary.ts";
