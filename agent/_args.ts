@@ -19,6 +19,9 @@ Options:
   -h, --help           print this help and exit
   -V, --version        print the version and exit
 
+Config: TOML; [agent] heartbeat_interval_s is seconds from 0.1 to 86400
+(default 10).
+
 Logs: one JSON object per line on stderr:
   {"ts":"<RFC 3339 UTC>","level":"debug|info|warn|error","event":"<name>","device_id":"<id>",...}
   "ready" is logged once the command subscription is confirmed by the server.

@@ -90,6 +90,17 @@ export interface ParseAgentConfigOptions {
 
 /** Default of `[agent] heartbeat_interval_s`. */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
+/**
+ * Smallest `[agent] heartbeat_interval_s`: ten beats a second per device is
+ * already more than anyone watching heartbeats needs.
+ */
+export const MIN_HEARTBEAT_INTERVAL_S = 0.1;
+/**
+ * Largest `[agent] heartbeat_interval_s`: a day. Well below what a timer
+ * can hold (2^31 - 1 ms, about 24.8 days), beyond which it would fire at
+ * once, over and over.
+ */
+export const MAX_HEARTBEAT_INTERVAL_S = 86_400;
 
 const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   "": ["agent", "nats"],
@@ -204,11 +215,9 @@ export function parseAgentConfig(
   }
 
   const interval = agent.heartbeat_interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-  if (
-    typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0
-  ) {
+  if (!isHeartbeatInterval(interval)) {
     fail(
-      `key "agent.heartbeat_interval_s" must be a positive number of seconds, got ${
+      `key "agent.heartbeat_interval_s" must be a number of seconds from ${MIN_HEARTBEAT_INTERVAL_S} to ${MAX_HEARTBEAT_INTERVAL_S}, got ${
         describe(interval)
       }`,
       "agent.heartbeat_interval_s",
@@ -221,6 +230,22 @@ export function parseAgentConfig(
     heartbeatIntervalS: interval as number,
     nats: natsConfig(nats, path, fail),
   };
+}
+
+/**
+ * Whether `value` is a usable heartbeat interval: a number of seconds from
+ * {@linkcode MIN_HEARTBEAT_INTERVAL_S} to {@linkcode MAX_HEARTBEAT_INTERVAL_S}.
+ *
+ * @example
+ * ```ts
+ * import { isHeartbeatInterval } from "@harmony/fleet/agent";
+ * isHeartbeatInterval(10); // true
+ * isHeartbeatInterval(2147484); // false
+ * ```
+ */
+export function isHeartbeatInterval(value: unknown): value is number {
+  return typeof value === "number" && value >= MIN_HEARTBEAT_INTERVAL_S &&
+    value <= MAX_HEARTBEAT_INTERVAL_S;
 }
 
 function natsConfig(

@@ -116,12 +116,12 @@ Deno.test("parseAgentConfig() rejects wrong types, naming key and expectation", 
     [
       AGENT + "heartbeat_interval_s = 0\n" + NATS,
       "agent.heartbeat_interval_s",
-      /must be a positive number of seconds, got an integer \(0\)/,
+      /key "agent.heartbeat_interval_s" must be a number of seconds from 0.1 to 86400, got an integer \(0\)/,
     ],
     [
       AGENT + 'heartbeat_interval_s = "10"\n' + NATS,
       "agent.heartbeat_interval_s",
-      /must be a positive number of seconds, got a string \("10"\)/,
+      /must be a number of seconds from 0.1 to 86400, got a string \("10"\)/,
     ],
     [
       AGENT + '[nats]\nservers = "nats://127.0.0.1:4222"\n',
@@ -158,6 +158,39 @@ Deno.test("parseAgentConfig() rejects wrong types, naming key and expectation", 
     const error = configError(text);
     assert.equal(error.key, key, text);
     assert.match(error.message, message);
+  }
+});
+
+Deno.test("parseAgentConfig() accepts heartbeat_interval_s from 0.1 to 86400 s", () => {
+  for (const seconds of [0.1, 0.5, 10, 86400]) {
+    const config = parseAgentConfig(
+      AGENT + `heartbeat_interval_s = ${seconds}\n` + NATS,
+    );
+    assert.equal(config.heartbeatIntervalS, seconds);
+  }
+});
+
+Deno.test("parseAgentConfig() rejects heartbeat_interval_s outside 0.1–86400 s", () => {
+  // 2147484 s overflows a timer (2^31 ms); 0.000001 s floods the server.
+  for (
+    const seconds of [
+      "2147484",
+      "0.000001",
+      "0.09",
+      "86401",
+      "-1",
+      "inf",
+      "nan",
+    ]
+  ) {
+    const error = configError(
+      AGENT + `heartbeat_interval_s = ${seconds}\n` + NATS,
+    );
+    assert.equal(error.key, "agent.heartbeat_interval_s", seconds);
+    assert.match(
+      error.message,
+      /key "agent.heartbeat_interval_s" must be a number of seconds from 0.1 to 86400, got /,
+    );
   }
 });
 

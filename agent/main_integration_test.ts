@@ -100,12 +100,17 @@ async function runMain(args: string[]): Promise<{
   stderr: string;
   events: AgentLogEvent[];
 }> {
+  // An agent that should have exited but runs on is killed, so the test
+  // fails instead of hanging.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", DENO_CONFIG, MAIN, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+    signal: controller.signal,
+  }).output().finally(() => clearTimeout(timer));
   const decoder = new TextDecoder();
   const stderr = decoder.decode(output.stderr);
   return {
@@ -141,6 +146,7 @@ Deno.test("agent/main.ts --help documents usage, log format and exit codes", asy
   assert.match(stdout, /Exit codes:/);
   assert.match(stdout, /3 {2}NATS authentication failed/);
   assert.match(stdout, /"event":"<name>"/);
+  assert.match(stdout, /heartbeat_interval_s[^\n]*0\.1 to 86400/);
 });
 
 Deno.test("agent/main.ts --version prints the package version", async () => {
@@ -202,6 +208,28 @@ Deno.test("agent/main.ts exits 2 when the creds file is missing", async () => {
       }" \\(nats.creds_file\\): the file does not exist`,
     ),
   );
+});
+
+Deno.test("agent/main.ts exits 2 on a heartbeat_interval_s out of range, writing only JSON lines", async () => {
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  for (const seconds of [2147484, 0.000001]) {
+    await Deno.writeTextFile(
+      path,
+      renderAgentConfig({
+        deviceId: DEVICE,
+        servers: "nats://127.0.0.1:1",
+        credentials: CREDENTIALS,
+        heartbeatIntervalS: seconds,
+      }),
+    );
+    const { code, stderr, events } = await runMain(["--config", path]);
+    assert.equal(code, 2, stderr);
+    const event = events.find((e) => e.event === "config_invalid");
+    assert.equal(event?.key, "agent.heartbeat_interval_s");
+    assert.match(String(event?.message), /from 0\.1 to 86400/);
+    assertJsonLines(stderr);
+  }
 });
 
 Deno.test("agent/main.ts refuses to start when CONTAINER_HOST names no socket", async () => {
