@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { nkeys } from "@nats-io/nats-core";
+import { NatsAuthError, ServerUrlError } from "../nats/mod.ts";
 import {
   AgentConfigError,
   loadAgentConfig,
@@ -146,7 +148,7 @@ Deno.test("parseAgentConfig() rejects wrong types, naming key and expectation", 
     [
       AGENT + NATS + 'token = ""\n',
       "nats.token",
-      /key "nats.token" must be a non-empty string, got a string \(""\)/,
+      /key "nats.token" must be a non-empty string, got an empty string/,
     ],
     [
       "agent = 5\n" + NATS,
@@ -224,6 +226,31 @@ Deno.test("parseAgentConfig() rejects unknown keys in every table", () => {
   }
 });
 
+Deno.test("parseAgentConfig() rejects server URLs that can never work, naming nats.servers", () => {
+  const cases: [string, RegExp][] = [
+    ["::::", /no host/],
+    ["nats://127.0.0.1:99999", /port 99999 is out of range 1–65535/],
+    ["ws://127.0.0.1:8080", /scheme "ws" is not supported/],
+    ["%%%", /not a URL/],
+    ["nats://127.0.0.1:4222/path", /path, query or fragment/],
+    ["not a url", /whitespace/],
+    ["", /empty/],
+  ];
+  for (const [server, problem] of cases) {
+    const error = configError(
+      AGENT +
+        `[nats]\nservers = ["nats://ok:4222", ${JSON.stringify(server)}]\n`,
+    );
+    assert.equal(error.key, "nats.servers", server);
+    assert.ok(error.cause instanceof ServerUrlError, server);
+    assert.match(
+      error.message,
+      /key "nats.servers" entry 1: Invalid NATS server URL/,
+    );
+    assert.match(error.message, problem, server);
+  }
+});
+
 Deno.test("parseAgentConfig() rejects an invalid device id", () => {
   for (const id of ["", "a.b", "*", ">", "d 1", "dé"]) {
     const error = configError(
@@ -291,11 +318,66 @@ Deno.test("loadAgentConfig() names a missing file", async () => {
   }
 });
 
+/** A `.creds` file as nsc writes one (the JWT is not signed: only its shape is read). */
+function credsText(): string {
+  const part = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-")
+      .replace(/\//g, "_");
+  const jwt = `${part({ typ: "JWT", alg: "ed25519-nkey" })}.${
+    part({ sub: "UABC" })
+  }.c2ln`;
+  const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+  return `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n` +
+    `-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`;
+}
+
+Deno.test("loadAgentConfig() rejects a creds file that is missing or malformed, naming nats.creds_file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "agent.toml");
+    await Deno.writeTextFile(path, AGENT + NATS + 'creds_file = "d.creds"\n');
+    const cases: [string | undefined, RegExp][] = [
+      [undefined, /the file does not exist/],
+      ["not a creds file\n", /no "BEGIN NATS USER JWT" block/],
+      [
+        credsText().replace(/^SU[A-Z0-9]+$/m, "SUNOTASEED"),
+        /the seed is not a valid NATS user seed/,
+      ],
+    ];
+    for (const [creds, problem] of cases) {
+      await Deno.remove(join(dir, "d.creds")).catch(() => {});
+      if (creds !== undefined) {
+        await Deno.writeTextFile(join(dir, "d.creds"), creds);
+      }
+      const error = await loadAgentConfig(path).then(
+        () => assert.fail("expected an error"),
+        (error) => error,
+      );
+      assert.ok(error instanceof AgentConfigError, String(error));
+      assert.equal(error.key, "nats.creds_file");
+      assert.equal(error.path, path);
+      assert.ok(error.cause instanceof NatsAuthError);
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Cannot load agent config "${path}": key "nats.creds_file": Cannot use NATS credentials file "${
+            join(dir, "d.creds")
+          }": `,
+        ),
+      );
+      assert.match(error.message, problem);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("loadAgentConfig() reads a file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "agent.toml");
     await Deno.writeTextFile(path, AGENT + NATS + 'creds_file = "d.creds"\n');
+    await Deno.writeTextFile(join(dir, "d.creds"), credsText());
     const config = await loadAgentConfig(path);
     assert.equal(config.deviceId, "vm-device-00");
     assert.equal(config.nats.credsFile, join(dir, "d.creds"));

@@ -190,24 +190,54 @@ Deno.test("agent/main.ts exits 2 naming the key of an invalid config", async () 
   assert.match(String(event?.message), /unknown key "nats.pasword"/);
 });
 
-Deno.test("agent/main.ts exits 2 when the creds file is missing", async () => {
+Deno.test("agent/main.ts exits 2 naming nats.creds_file when the creds file is missing or unparseable", async () => {
   await using dir = await tempDir("agent-test-");
   const path = join(dir.path, "agent.toml");
+  const creds = join(dir.path, "device.creds");
   await Deno.writeTextFile(
     path,
-    `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = ["nats://127.0.0.1:1"]\ncreds_file = "nope.creds"\n`,
+    `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = ["nats://127.0.0.1:1"]\ncreds_file = "device.creds"\n`,
   );
-  const { code, events } = await runMain(["--config", path]);
-  assert.equal(code, 2);
-  const event = events.find((e) => e.event === "config_invalid");
-  assert.match(
-    String(event?.message),
-    new RegExp(
-      `Cannot read the NATS credentials file "${
-        join(dir.path, "nope.creds")
-      }" \\(nats.creds_file\\): the file does not exist`,
-    ),
-  );
+  for (
+    const [content, problem] of [
+      [undefined, "the file does not exist"],
+      ["garbage\n", 'no "BEGIN NATS USER JWT" block'],
+    ]
+  ) {
+    if (content !== undefined) await Deno.writeTextFile(creds, content);
+    const { code, stderr, events } = await runMain(["--config", path]);
+    assert.equal(code, 2, stderr);
+    const event = events.find((e) => e.event === "config_invalid");
+    assert.equal(event?.key, "nats.creds_file", stderr);
+    assert.ok(
+      String(event?.message).includes(
+        `Cannot use NATS credentials file "${creds}": ${problem}`,
+      ),
+      stderr,
+    );
+    assert.ok(!events.some((e) => e.event === "nats_connect_failed"), stderr);
+  }
+});
+
+Deno.test("agent/main.ts exits 2 naming nats.servers for a server URL that can never work", async () => {
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  for (
+    const server of [
+      "::::",
+      "nats://127.0.0.1:99999",
+      "ws://127.0.0.1:8080",
+      "%%%",
+    ]
+  ) {
+    await Deno.writeTextFile(path, agentToml(server));
+    const { code, stderr, events } = await runMain(["--config", path]);
+    assert.equal(code, 2, stderr);
+    const event = events.find((e) => e.event === "config_invalid");
+    assert.equal(event?.key, "nats.servers", stderr);
+    assert.match(String(event?.message), /Invalid NATS server URL/);
+    assert.ok(!events.some((e) => e.event === "nats_connect_failed"), stderr);
+  }
 });
 
 Deno.test("agent/main.ts exits 2 on a heartbeat_interval_s out of range, writing only JSON lines", async () => {
@@ -481,4 +511,22 @@ Deno.test("runAgent() finishes the request in flight on shutdown, then returns 0
   } finally {
     await nc.close();
   }
+});
+
+Deno.test("runAgent() returns 2 naming nats.creds_file when the creds file cannot be used", async () => {
+  await using dir = await tempDir("agent-test-");
+  // parseAgentConfig() does not read the file; runAgent() must not retry.
+  const config = parseAgentConfig(
+    `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = ["nats://127.0.0.1:1"]\ncreds_file = "missing.creds"\n`,
+    { path: join(dir.path, "agent.toml") },
+  );
+  const logs: Record<string, unknown>[] = [];
+  const code = await runAgent(config, {
+    logger: new Logger({ write: (line) => logs.push(JSON.parse(line)) }),
+  });
+  assert.equal(code, 2);
+  const event = logs.find((l) => l.event === "config_invalid");
+  assert.equal(event?.key, "nats.creds_file");
+  assert.match(String(event?.message), /the file does not exist/);
+  assert.ok(!logs.some((l) => l.event === "nats_connect_failed"));
 });
