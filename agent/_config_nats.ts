@@ -1,8 +1,14 @@
 // The [nats] table of the agent config: server URLs checked with
-// parseServerUrl, credentials checked for conflicts. Private to agent/;
+// parseServerUrl(s) and kept without user info, credentials in URLs moved
+// to user/password or token, credentials checked for conflicts. Private to agent/;
 // see config.ts.
 import { dirname, isAbsolute, resolve } from "node:path";
-import { parseServerUrl, ServerUrlError } from "../nats/mod.ts";
+import {
+  parseServerUrl,
+  parseServerUrls,
+  ServerUrlError,
+  type UrlCredentials,
+} from "../nats/mod.ts";
 import type { AgentNatsConfig } from "./config.ts";
 import {
   describe,
@@ -59,7 +65,33 @@ export function natsConfig(
     }
   });
 
-  const config: AgentNatsConfig = { servers: servers as string[] };
+  let urls: string[];
+  let urlCredentials: UrlCredentials | undefined;
+  try {
+    ({ urls, credentials: urlCredentials } = parseServerUrls(
+      servers as string[],
+    ));
+  } catch (error) {
+    if (!(error instanceof ServerUrlError)) throw error;
+    return fail(`key "nats.servers": ${error.message}`, "nats.servers", {
+      cause: error,
+    });
+  }
+  if (urlCredentials !== undefined) {
+    const also = ["user", "password", "token", "creds_file"].find((key) =>
+      nats[key] !== undefined
+    );
+    if (also !== undefined) {
+      fail(
+        `key "nats.servers" carries credentials in a URL and "nats.${also}" is set too; give them one way`,
+        "nats.servers",
+      );
+    }
+    // Only URLs without user info are kept: they are what is dialled and logged.
+    return { servers: urls, ...urlCredentials };
+  }
+
+  const config: AgentNatsConfig = { servers: urls };
   for (const key of ["user", "password", "token", "creds_file"] as const) {
     const value = nats[key];
     if (value === undefined) continue;

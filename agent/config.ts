@@ -6,7 +6,12 @@ import { describe, type Fail, isTable, type Table } from "./_config_values.ts";
 
 /** NATS connection settings of an agent: the `[nats]` table. */
 export interface AgentNatsConfig {
-  /** Server URLs tried in order, e.g. `["nats://127.0.0.1:4222"]`; never empty. */
+  /**
+   * Server URLs tried in order, written in full and without user info, e.g.
+   * `["nats://127.0.0.1:4222"]`; never empty. Credentials given in the
+   * config's URLs (`nats://user:password@host`, `nats://token@host`) are
+   * moved to `user`/`password` or `token`.
+   */
   servers: string[];
   /** User name for user/password authentication; always set when `password` is. */
   user?: string;

@@ -251,6 +251,73 @@ Deno.test("parseAgentConfig() rejects server URLs that can never work, naming na
   }
 });
 
+Deno.test("parseAgentConfig() writes server URLs in full: scheme, host and port", () => {
+  const config = parseAgentConfig(
+    AGENT + '[nats]\nservers = ["127.0.0.1", "tls://Nats.Example.com:4443"]\n',
+  );
+  assert.deepEqual(config.nats.servers, [
+    "nats://127.0.0.1:4222",
+    "tls://nats.example.com:4443",
+  ]);
+});
+
+Deno.test("parseAgentConfig() moves credentials out of the server URLs into user/password or token", () => {
+  const config = parseAgentConfig(
+    AGENT +
+      '[nats]\nservers = ["nats://device-x:9p%40ss@127.0.0.1:4222", "127.0.0.1:4223"]\n',
+  );
+  assert.deepEqual(config.nats, {
+    servers: ["nats://127.0.0.1:4222", "nats://127.0.0.1:4223"],
+    user: "device-x",
+    password: "9p@ss",
+  });
+  const token = parseAgentConfig(
+    AGENT + '[nats]\nservers = ["nats://s3cr3t@127.0.0.1"]\n',
+  );
+  assert.deepEqual(token.nats, {
+    servers: ["nats://127.0.0.1:4222"],
+    token: "s3cr3t",
+  });
+});
+
+Deno.test("parseAgentConfig() rejects URL credentials together with credential keys, naming nats.servers", () => {
+  const servers = '[nats]\nservers = ["nats://u:hunter2@127.0.0.1:4222"]\n';
+  for (
+    const [auth, named] of [
+      ['user = "v"\npassword = "w"\n', "nats.user"],
+      ['token = "t"\n', "nats.token"],
+      ['creds_file = "d.creds"\n', "nats.creds_file"],
+      ['password = "w"\n', "nats.password"],
+    ]
+  ) {
+    const error = configError(AGENT + servers + auth);
+    assert.equal(error.key, "nats.servers", auth);
+    assert.match(
+      error.message,
+      new RegExp(
+        `key "nats.servers" carries credentials in a URL and "${named}" is set too; give them one way`,
+      ),
+    );
+    assert.doesNotMatch(error.message, /hunter2/);
+  }
+});
+
+Deno.test("parseAgentConfig() never quotes a password or token in its errors", () => {
+  const cases = [
+    '[nats]\nservers = ["nats://u:hunter2@127.0.0.1:99999"]\n',
+    '[nats]\nservers = ["ws://hunter2@127.0.0.1:8080"]\n',
+    '[nats]\nservers = ["nats://u:hunter2@a", "nats://v:hunter2x@b"]\n',
+    '[nats]\nservers = ["nats://u:hunter2@a b"]\n',
+    NATS + 'user = "u"\npassword = 2147483647\n',
+    NATS + "token = 2147483647\n",
+    NATS + 'password = "hunter2"\n',
+  ];
+  for (const text of cases) {
+    const error = configError(AGENT + text);
+    assert.doesNotMatch(error.message, /hunter2|2147483647/, text);
+  }
+});
+
 Deno.test("parseAgentConfig() rejects an invalid device id", () => {
   for (const id of ["", "a.b", "*", ">", "d 1", "dé"]) {
     const error = configError(

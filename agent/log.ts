@@ -51,6 +51,23 @@ export interface LoggerOptions {
    * @default {{}}
    */
   fields?: LogFields;
+  /**
+   * Strings never to write (passwords, tokens): each is replaced by `***`
+   * wherever it appears in a field's value. Empty strings are ignored.
+   *
+   * @default {[]}
+   */
+  secrets?: readonly string[];
+}
+
+/** Options of {@linkcode Logger.child}. */
+export interface ChildLoggerOptions {
+  /**
+   * More strings never to write, on top of the parent's.
+   *
+   * @default {[]}
+   */
+  secrets?: readonly string[];
 }
 
 const encoder = new TextEncoder();
@@ -82,16 +99,19 @@ export class Logger {
   #write: (line: string) => void;
   #level: LogLevel;
   #fields: LogFields;
+  #secrets: string[];
 
   /** Builds a logger; see {@linkcode LoggerOptions}. */
   constructor(options: LoggerOptions = {}) {
     this.#write = options.write ?? writeStderr;
     this.#level = options.level ?? LogLevel.Info;
+    this.#secrets = secretForms(options.secrets ?? []);
     this.#fields = options.fields ?? {};
   }
 
   /**
-   * A logger writing to the same place whose events also carry `fields`.
+   * A logger writing to the same place whose events also carry `fields`
+   * and which also hides `options.secrets`.
    *
    * @example
    * ```ts
@@ -99,11 +119,12 @@ export class Logger {
    * const log = new Logger().child({ device_id: "d1" });
    * ```
    */
-  child(fields: LogFields): Logger {
+  child(fields: LogFields, options: ChildLoggerOptions = {}): Logger {
     return new Logger({
       write: this.#write,
       level: this.#level,
       fields: { ...this.#fields, ...fields },
+      secrets: [...this.#secrets, ...options.secrets ?? []],
     });
   }
 
@@ -150,6 +171,11 @@ export class Logger {
         record[key] = value instanceof Error ? describeError(value) : value;
       }
     }
+    if (this.#secrets.length > 0) {
+      for (const key of Object.keys(record)) {
+        record[key] = this.#scrub(record[key]);
+      }
+    }
     let line: string;
     try {
       line = JSON.stringify(record);
@@ -163,6 +189,43 @@ export class Logger {
     }
     this.#write(line);
   }
+
+  /** `value` with every secret replaced by `***`, in strings at any depth. */
+  #scrub(value: unknown): unknown {
+    if (this.#secrets.length === 0) return value;
+    if (typeof value === "string") {
+      let text = value;
+      for (const secret of this.#secrets) {
+        if (text.includes(secret)) text = text.replaceAll(secret, "***");
+      }
+      return text;
+    }
+    if (value instanceof Error) return this.#scrub(describeError(value));
+    if (Array.isArray(value)) return value.map((item) => this.#scrub(item));
+    if (isPlainObject(value)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, this.#scrub(v)]),
+      );
+    }
+    return value;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** Each secret as given, and as it may appear percent-encoded; longest first. */
+function secretForms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret === "") continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
 }
 
 /**

@@ -31,6 +31,7 @@ import {
 import { parseAgentConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { runAgent } from "./run_agent.ts";
+import { MainProcess } from "./_test_main_process.ts";
 
 const DEVICE = "main-dev-1";
 const CREDENTIALS = { user: `device-${DEVICE}`, password: "device-pw" };
@@ -452,6 +453,89 @@ Deno.test("agent/main.ts exits 3 naming authentication on a wrong password, with
         assertJsonLines(log);
       }),
     );
+  }
+});
+
+/** An agent config with credentials only in the server URL. */
+function urlCredentialsToml(server: string): string {
+  return `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = [${
+    JSON.stringify(server)
+  }]\n`;
+}
+
+Deno.test("agent/main.ts connects with credentials from a server URL (password starting with a digit) and answers ping", async () => {
+  const password = "9pw-starts-with-a-digit";
+  await using nats = await NatsServerProcess.start({
+    config: {
+      admin: TEST_ADMIN,
+      devices: [{ deviceId: DEVICE, user: CREDENTIALS.user, password }],
+    },
+  });
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(
+    path,
+    urlCredentialsToml(
+      `nats://${CREDENTIALS.user}:${password}@127.0.0.1:${nats.port}`,
+    ),
+  );
+  await using agent = MainProcess.start(path);
+  const starting = await agent.waitForEvent("starting");
+  assert.deepEqual(starting.servers, [`nats://127.0.0.1:${nats.port}`]);
+  await agent.waitForEvent("ready");
+  const nc = await connectAdmin(nats.url);
+  try {
+    assert.equal(decodePingReply((await ping(nc)).data).device_id, DEVICE);
+  } finally {
+    await nc.close();
+  }
+  agent.signalGroup("SIGTERM");
+  const { code, stderr } = await agent.exit();
+  assert.equal(code, 0, stderr);
+  assert.ok(!stderr.includes(password), stderr);
+});
+
+Deno.test("agent/main.ts never writes a password given in a server URL to stderr", async () => {
+  const password = "7wrong-secret";
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  // A reachable server refusing the password: nats_auth_failed, exit 3.
+  await Deno.writeTextFile(
+    path,
+    urlCredentialsToml(
+      `nats://${CREDENTIALS.user}:${password}@127.0.0.1:${nats.port}`,
+    ),
+  );
+  {
+    await using agent = MainProcess.start(path);
+    const { code, stderr } = await agent.exit();
+    assert.equal(code, 3, stderr);
+    assert.ok(
+      parseAgentLog(stderr).some((e) => e.event === "nats_auth_failed"),
+      stderr,
+    );
+    assert.ok(!stderr.includes(password), stderr);
+  }
+  // No server at all: nats_connect_failed, again and again.
+  await Deno.writeTextFile(
+    path,
+    urlCredentialsToml(
+      `nats://${CREDENTIALS.user}:${password}@127.0.0.1:${pickFreePort()}`,
+    ),
+  );
+  {
+    await using agent = MainProcess.start(path);
+    await waitFor(
+      "two nats_connect_failed events",
+      () =>
+        agent.events().filter((e) => e.event === "nats_connect_failed")
+          .length >= 2,
+    );
+    agent.signalGroup("SIGTERM");
+    const { code, stderr } = await agent.exit();
+    assert.equal(code, 0, stderr);
+    assert.ok(!stderr.includes(password), stderr);
   }
 });
 

@@ -78,9 +78,13 @@ export async function runAgent(
   config: AgentConfig,
   options: RunAgentOptions = {},
 ): Promise<AgentExitCode> {
-  const log = (options.logger ?? new Logger()).child({
-    device_id: config.deviceId,
-  });
+  const { password, token } = config.nats;
+  const log = (options.logger ?? new Logger()).child(
+    { device_id: config.deviceId },
+    // Belt and braces: no line may carry them, whatever a library puts in
+    // an error message.
+    { secrets: [password, token].filter((s) => s !== undefined) },
+  );
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = options.startedAt ?? 0;
   log.info("starting", {
