@@ -1,5 +1,6 @@
 // Command-line parsing of agent/main.ts, kept apart so it can be unit tested.
 import { PACKAGE_VERSION } from "../contracts/mod.ts";
+import { configKeysHelp } from "./_config_keys.ts";
 
 export type ParsedArgs =
   | { kind: "run"; configPath: string }
@@ -19,8 +20,7 @@ Options:
   -h, --help           print this help and exit
   -V, --version        print the version and exit
 
-Config: TOML; [agent] heartbeat_interval_s is seconds from 0.1 to 86400
-(default 10).
+${configKeysHelp()}
 
 Logs: one JSON object per line on stderr:
   {"ts":"<RFC 3339 UTC>","level":"debug|info|warn|error","event":"<name>","device_id":"<id>",...}
@@ -32,8 +32,9 @@ flight, drains the NATS connection and exits 0.
 Exit codes:
   0  stopped by SIGTERM/SIGINT (or --help, --version)
   1  unexpected internal error
-  2  bad usage, invalid config (missing file, bad value, unknown key,
-     unreadable creds file), or runtime_enabled = true and no podman API
+  2  bad usage, invalid config (missing file, bad value, unknown key, a
+     server URL that can never work, a creds file missing or malformed),
+     or runtime_enabled = true and no podman API
      socket answers (set CONTAINER_HOST, start \`podman system service\`,
      or set runtime_enabled = false)
   3  NATS authentication failed

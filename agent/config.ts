@@ -2,6 +2,12 @@ import { deviceIdProblem } from "../contracts/mod.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { NatsAuthError, readCredsFile } from "../nats/mod.ts";
 import { natsConfig } from "./_config_nats.ts";
+import {
+  CONFIG_TABLES,
+  DEFAULT_HEARTBEAT_INTERVAL_S,
+  MAX_HEARTBEAT_INTERVAL_S,
+  MIN_HEARTBEAT_INTERVAL_S,
+} from "./_config_keys.ts";
 import { describe, type Fail, isTable, type Table } from "./_config_values.ts";
 
 /** NATS connection settings of an agent: the `[nats]` table. */
@@ -95,24 +101,19 @@ export interface ParseAgentConfigOptions {
   path?: string;
 }
 
-/** Default of `[agent] heartbeat_interval_s`. */
-export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
-/**
- * Smallest `[agent] heartbeat_interval_s`: ten beats a second per device is
- * already more than anyone watching heartbeats needs.
- */
-export const MIN_HEARTBEAT_INTERVAL_S = 0.1;
-/**
- * Largest `[agent] heartbeat_interval_s`: a day. Well below what a timer
- * can hold (2^31 - 1 ms, about 24.8 days), beyond which it would fire at
- * once, over and over.
- */
-export const MAX_HEARTBEAT_INTERVAL_S = 86_400;
+export {
+  DEFAULT_HEARTBEAT_INTERVAL_S,
+  MAX_HEARTBEAT_INTERVAL_S,
+  MIN_HEARTBEAT_INTERVAL_S,
+} from "./_config_keys.ts";
 
 const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  "": ["agent", "nats"],
-  agent: ["device_id", "runtime_enabled", "heartbeat_interval_s"],
-  nats: ["servers", "user", "password", "token", "creds_file"],
+  "": Object.keys(CONFIG_TABLES),
+  ...Object.fromEntries(
+    Object.entries(CONFIG_TABLES).map((
+      [table, keys],
+    ) => [table, keys.map((key) => key.name)]),
+  ),
 };
 
 const EXPECTED: Readonly<Record<string, string>> = {

@@ -147,7 +147,34 @@ Deno.test("agent/main.ts --help documents usage, log format and exit codes", asy
   assert.match(stdout, /Exit codes:/);
   assert.match(stdout, /3 {2}NATS authentication failed/);
   assert.match(stdout, /"event":"<name>"/);
-  assert.match(stdout, /heartbeat_interval_s[^\n]*0\.1 to 86400/);
+  assert.match(
+    stdout,
+    /heartbeat_interval_s = 10\s+default 10;[^\n]*0\.1 to 86400/,
+  );
+});
+
+Deno.test("agent/main.ts --help lists every config table and key, with defaults and ranges", async () => {
+  const { code, stdout } = await runMain(["--help"]);
+  assert.equal(code, 0);
+  const config = stdout.slice(stdout.indexOf("Config file"));
+  const keys: [string, string[]][] = [
+    ["agent", ["device_id", "runtime_enabled", "heartbeat_interval_s"]],
+    ["nats", ["servers", "user", "password", "token", "creds_file"]],
+  ];
+  for (const [table, names] of keys) {
+    assert.match(config, new RegExp(`^ {2}\\[${table}\\]$`, "m"), table);
+    const section = config.slice(config.indexOf(`[${table}]`));
+    for (const name of names) {
+      assert.match(section, new RegExp(`^ {4}${name} = `, "m"), name);
+    }
+  }
+  assert.match(config, /runtime_enabled = true\s+default true/);
+  assert.match(
+    config,
+    /heartbeat_interval_s = 10\s+default 10; .*0\.1 to 86400/,
+  );
+  assert.match(config, /port 1–65535/);
+  assert.match(config, /unknown keys? (is|are) an error/);
 });
 
 Deno.test("agent/main.ts --version prints the package version", async () => {
