@@ -27,11 +27,14 @@ Logs: one JSON object per line on stderr:
   "ready" is logged once the command subscription is confirmed by the server.
 
 Signals: SIGTERM or SIGINT stops taking new requests, finishes the ones in
-flight, drains the NATS connection and exits 0.
+flight (10 s at most), drains the NATS connection and exits 0. The same
+signal again within 1 s counts as the same one (a terminal's Ctrl-C reaches
+the agent twice under \`deno task\`); a signal after that, or a different
+one, exits at once with 1.
 
 Exit codes:
   0  stopped by SIGTERM/SIGINT (or --help, --version)
-  1  unexpected internal error
+  1  unexpected internal error, or a second signal forced the exit
   2  bad usage, invalid config (missing file, bad value, unknown key, a
      server URL that can never work, a creds file missing or malformed),
      or runtime_enabled = true and no podman API

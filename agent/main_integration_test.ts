@@ -417,6 +417,49 @@ Deno.test("agent/main.ts reports podman as its runtime when the socket answers (
   }
 });
 
+Deno.test("agent/main.ts under `deno task agent` exits 0 after a graceful stop on a terminal's Ctrl-C (SIGINT to its process group), 10 times", async () => {
+  // The terminal signals every process of the group, and `deno task`
+  // forwards the signal to the agent once more: two SIGINTs, one Ctrl-C.
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(path, agentToml(nats.url));
+  for (let run = 1; run <= 10; run++) {
+    await using agent = MainProcess.start(path, { task: true });
+    await agent.waitForEvent("ready");
+    agent.signalGroup("SIGINT");
+    const { code, stderr } = await agent.exit();
+    const events = parseAgentLog(stderr).map((e) => e.event);
+    assert.equal(code, 0, `run ${run}:\n${stderr}`);
+    assert.equal(events.at(-1), "stopped", `run ${run}:\n${stderr}`);
+    assert.ok(!events.includes("shutdown_forced"), `run ${run}:\n${stderr}`);
+  }
+});
+
+Deno.test("agent/main.ts exits 1 at once on a second SIGINT sent more than 1 s after the first", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(path, agentToml(nats.url));
+  await using agent = MainProcess.start(path, { task: true });
+  await agent.waitForEvent("ready");
+  // Without a server the drain cannot finish: the graceful stop hangs
+  // until its 10 s timeout, which the second Ctrl-C cuts short.
+  await nats[Symbol.asyncDispose]();
+  await agent.waitForEvent("nats_disconnected");
+  agent.signalGroup("SIGINT");
+  await agent.waitForEvent("shutting_down");
+  // A person pressing Ctrl-C again, later than the 1 s that counts as the
+  // same Ctrl-C (not a wait for a condition: the delay is the subject).
+  await new Promise((resolve) => setTimeout(resolve, 1_300));
+  agent.signalGroup("SIGINT");
+  const { code, stderr } = await agent.exit(5_000);
+  assert.equal(code, 1, stderr);
+  const events = parseAgentLog(stderr).map((e) => e.event);
+  assert.equal(events.at(-1), "shutdown_forced", stderr);
+  assert.ok(!events.includes("stopped"), stderr);
+});
+
 Deno.test("agent/main.ts keeps trying until NATS comes up", async () => {
   const port = pickFreePort();
   await using dir = await tempDir("agent-test-");
