@@ -25,6 +25,13 @@ ${configKeysHelp()}
 Logs: one JSON object per line on stderr:
   {"ts":"<RFC 3339 UTC>","level":"debug|info|warn|error","event":"<name>","device_id":"<id>",...}
   "ready" is logged once the command subscription is confirmed by the server.
+  A failed command, and every command of a verb other than ping, gets a
+  "command" line at info (subject, verb, request_id, operator_sub, outcome,
+  message, duration_ms); a successful ping gets it at debug only. Every
+  command is counted: a "commands" line at info, every 60 s while commands
+  come and once at stop, gives the counts per verb and outcome:
+  {"event":"commands","since":"<ts>","total":N,"counts":{"ping":{"ok":N}}}.
+  No line carries a password or token.
 
 Signals: SIGTERM or SIGINT stops taking new requests, finishes the ones in
 flight (10 s at most), drains the NATS connection and exits 0. The same

@@ -2,6 +2,11 @@
 // list for the unknown-key check (config.ts) and for `--help` (_args.ts).
 // Private to agent/; the constants are exported by config.ts.
 
+import { LogLevel } from "./log.ts";
+
+/** The values of `[agent] log_level`, lowest first. */
+export const LOG_LEVELS: readonly LogLevel[] = Object.values(LogLevel);
+
 /** Default of `[agent] heartbeat_interval_s`. */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
 /**
@@ -48,6 +53,15 @@ export const CONFIG_TABLES: Readonly<Record<string, readonly ConfigKey[]>> = {
       example: String(DEFAULT_HEARTBEAT_INTERVAL_S),
       help: [
         `default ${DEFAULT_HEARTBEAT_INTERVAL_S}; seconds between heartbeats, from ${MIN_HEARTBEAT_INTERVAL_S} to ${MAX_HEARTBEAT_INTERVAL_S}`,
+      ],
+    },
+    {
+      name: "log_level",
+      example: '"info"',
+      help: [
+        `default "info"; one of ${LOG_LEVELS.map((l) => `"${l}"`).join(", ")};`,
+        'at "info" a successful ping is only counted (in a "commands" line',
+        'every 60 s); "debug" adds a "command" line per ping',
       ],
     },
   ],

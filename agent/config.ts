@@ -2,9 +2,11 @@ import { deviceIdProblem } from "../contracts/mod.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { NatsAuthError, readCredsFile } from "../nats/mod.ts";
 import { natsConfig } from "./_config_nats.ts";
+import { LogLevel } from "./log.ts";
 import {
   CONFIG_TABLES,
   DEFAULT_HEARTBEAT_INTERVAL_S,
+  LOG_LEVELS,
   MAX_HEARTBEAT_INTERVAL_S,
   MIN_HEARTBEAT_INTERVAL_S,
 } from "./_config_keys.ts";
@@ -37,6 +39,8 @@ export interface AgentConfig {
   runtimeEnabled: boolean;
   /** Seconds between heartbeats: `[agent] heartbeat_interval_s`, default `10`. */
   heartbeatIntervalS: number;
+  /** Lowest level written to the log: `[agent] log_level`, default `"info"`. */
+  logLevel: LogLevel;
   /** The `[nats]` table. */
   nats: AgentNatsConfig;
 }
@@ -246,10 +250,21 @@ export function parseAgentConfig(
     );
   }
 
+  const logLevel = agent.log_level ?? LogLevel.Info;
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    fail(
+      `key "agent.log_level" must be one of ${
+        LOG_LEVELS.map((level) => `"${level}"`).join(", ")
+      }, got ${describe(logLevel)}`,
+      "agent.log_level",
+    );
+  }
+
   return {
     deviceId: deviceId as string,
     runtimeEnabled: runtimeEnabled as boolean,
     heartbeatIntervalS: interval as number,
+    logLevel: logLevel as LogLevel,
     nats: natsConfig(nats, path, fail),
   };
 }

@@ -44,6 +44,7 @@ password = "s3cret"
     deviceId: "vm-device-00",
     runtimeEnabled: false,
     heartbeatIntervalS: 2.5,
+    logLevel: "info",
     nats: {
       servers: ["nats://a:4222", "nats://b:4222"],
       user: "device-vm-device-00",
@@ -196,12 +197,30 @@ Deno.test("parseAgentConfig() rejects heartbeat_interval_s outside 0.1–86400 s
   }
 });
 
+Deno.test("parseAgentConfig() reads log_level, default info", () => {
+  assert.equal(parseAgentConfig(AGENT + NATS).logLevel, "info");
+  for (const level of ["debug", "info", "warn", "error"]) {
+    const config = parseAgentConfig(
+      AGENT + `log_level = "${level}"\n` + NATS,
+    );
+    assert.equal(config.logLevel, level);
+  }
+  for (const bad of ['"verbose"', '"INFO"', "1"]) {
+    const error = configError(AGENT + `log_level = ${bad}\n` + NATS);
+    assert.equal(error.key, "agent.log_level");
+    assert.match(
+      error.message,
+      /key "agent.log_level" must be one of "debug", "info", "warn", "error", got /,
+    );
+  }
+});
+
 Deno.test("parseAgentConfig() rejects unknown keys in every table", () => {
   const cases: [string, string, RegExp][] = [
     [
       AGENT + "device-id = 1\n" + NATS,
       "agent.device-id",
-      /unknown key "agent.device-id"; known keys in \[agent\] are "device_id", "runtime_enabled", "heartbeat_interval_s"/,
+      /unknown key "agent.device-id"; known keys in \[agent\] are "device_id", "runtime_enabled", "heartbeat_interval_s", "log_level"/,
     ],
     [
       AGENT + NATS + 'pasword = "x"\n',

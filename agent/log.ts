@@ -63,6 +63,12 @@ export interface LoggerOptions {
 /** Options of {@linkcode Logger.child}. */
 export interface ChildLoggerOptions {
   /**
+   * Events below this level are not written.
+   *
+   * @default the parent's level
+   */
+  level?: LogLevel;
+  /**
    * More strings never to write, on top of the parent's.
    *
    * @default {[]}
@@ -110,8 +116,8 @@ export class Logger {
   }
 
   /**
-   * A logger writing to the same place whose events also carry `fields`
-   * and which also hides `options.secrets`.
+   * A logger writing to the same place whose events also carry `fields`,
+   * which also hides `options.secrets`, at `options.level` if given.
    *
    * @example
    * ```ts
@@ -122,10 +128,24 @@ export class Logger {
   child(fields: LogFields, options: ChildLoggerOptions = {}): Logger {
     return new Logger({
       write: this.#write,
-      level: this.#level,
+      level: options.level ?? this.#level,
       fields: { ...this.#fields, ...fields },
       secrets: [...this.#secrets, ...options.secrets ?? []],
     });
+  }
+
+  /**
+   * Whether events at `level` are written: check it before building
+   * costly fields.
+   *
+   * @example
+   * ```ts
+   * import { Logger } from "@harmony/fleet/agent";
+   * new Logger({ level: "info" }).isEnabled("debug"); // false
+   * ```
+   */
+  isEnabled(level: LogLevel): boolean {
+    return RANK[level] >= RANK[this.#level];
   }
 
   /** Writes a `debug` event. @example `log.debug("command_received", { verb: "ping" })` */

@@ -147,6 +147,8 @@ Deno.test("agent/main.ts --help documents usage, log format and exit codes", asy
   assert.match(stdout, /Exit codes:/);
   assert.match(stdout, /3 {2}NATS authentication failed/);
   assert.match(stdout, /"event":"<name>"/);
+  assert.match(stdout, /"event":"commands"/);
+  assert.match(stdout, /successful ping gets it at debug only/);
   assert.match(
     stdout,
     /heartbeat_interval_s = 10\s+default 10;[^\n]*0\.1 to 86400/,
@@ -158,7 +160,10 @@ Deno.test("agent/main.ts --help lists every config table and key, with defaults 
   assert.equal(code, 0);
   const config = stdout.slice(stdout.indexOf("Config file"));
   const keys: [string, string[]][] = [
-    ["agent", ["device_id", "runtime_enabled", "heartbeat_interval_s"]],
+    [
+      "agent",
+      ["device_id", "runtime_enabled", "heartbeat_interval_s", "log_level"],
+    ],
     ["nats", ["servers", "user", "password", "token", "creds_file"]],
   ];
   for (const [table, names] of keys) {
@@ -392,6 +397,55 @@ Deno.test("agent/main.ts serves ping, rejects bad requests, beats, and exits 0 o
   } finally {
     await nc.close();
   }
+});
+
+Deno.test("agent/main.ts writes no line per successful ping at info, one per failed command, and a commands summary when it stops", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  await using agent = await startAgent(dir.path, nats.url);
+  const nc = await connectAdmin(nats.url);
+  try {
+    await waitForAgentEvent(agent, "ready");
+    await Promise.all(Array.from({ length: 50 }, () => ping(nc)));
+    const bad = await ping(nc, "{oops", "req-bad");
+    assert.equal(decodeErrorReply(bad.data).kind, "bad_request");
+  } finally {
+    await nc.close();
+  }
+  assert.equal((await agent.stop("SIGTERM")).code, 0);
+  const { log, events } = await outcome(agent);
+  const commands = events.filter((e) => e.event === "command");
+  assert.equal(commands.length, 1, log);
+  assert.equal(commands[0].level, "info");
+  assert.equal(commands[0].outcome, "bad_request");
+  assert.equal(commands[0].request_id, "req-bad");
+  const summary = events.find((e) => e.event === "commands");
+  assert.equal(summary?.level, "info", log);
+  assert.deepEqual(summary?.counts, { ping: { ok: 50, bad_request: 1 } });
+  assert.equal(events.at(-1)?.event, "stopped");
+});
+
+Deno.test('agent/main.ts with log_level = "debug" writes a line per ping', async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(
+    path,
+    agentToml(nats.url).replace("[agent]\n", '[agent]\nlog_level = "debug"\n'),
+  );
+  await using agent = MainProcess.start(path);
+  await agent.waitForEvent("ready");
+  const nc = await connectAdmin(nats.url);
+  try {
+    await ping(nc, "", "req-debug");
+  } finally {
+    await nc.close();
+  }
+  const line = await agent.waitForEvent("command");
+  assert.equal(line.level, "debug");
+  assert.equal(line.request_id, "req-debug");
+  agent.signalGroup("SIGTERM");
+  assert.equal((await agent.exit()).code, 0);
 });
 
 Deno.test("agent/main.ts reports podman as its runtime when the socket answers (stand-in server)", async () => {

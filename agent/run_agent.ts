@@ -83,7 +83,10 @@ export async function runAgent(
     { device_id: config.deviceId },
     // Belt and braces: no line may carry them, whatever a library puts in
     // an error message.
-    { secrets: [password, token].filter((s) => s !== undefined) },
+    {
+      secrets: [password, token].filter((s) => s !== undefined),
+      level: config.logLevel,
+    },
   );
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = options.startedAt ?? 0;
