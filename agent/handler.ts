@@ -56,8 +56,10 @@ export type CommandHandlers = Partial<Record<Verb, CommandHandler>>;
  *
  * @example
  * ```ts
- * import { HandlerError } from "@harmony/fleet/agent";
- * throw new HandlerError("not_found", 'No container "web"');
+ * import { type CommandHandler, HandlerError } from "@harmony/fleet/agent";
+ * const logs: CommandHandler = () => {
+ *   throw new HandlerError("not_found", 'No container "web"');
+ * };
  * ```
  */
 export class HandlerError extends Error {
