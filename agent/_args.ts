@@ -1,5 +1,6 @@
 // Command-line parsing of agent/main.ts, kept apart so it can be unit tested.
 import { PACKAGE_VERSION } from "../contracts/mod.ts";
+import { configKeysHelp } from "./_config_keys.ts";
 
 export type ParsedArgs =
   | { kind: "run"; configPath: string }
@@ -19,18 +20,31 @@ Options:
   -h, --help           print this help and exit
   -V, --version        print the version and exit
 
+${configKeysHelp()}
+
 Logs: one JSON object per line on stderr:
   {"ts":"<RFC 3339 UTC>","level":"debug|info|warn|error","event":"<name>","device_id":"<id>",...}
   "ready" is logged once the command subscription is confirmed by the server.
+  A failed command, and every command of a verb other than ping, gets a
+  "command" line at info (subject, verb, request_id, operator_sub, outcome,
+  message, duration_ms); a successful ping gets it at debug only. Every
+  command is counted: a "commands" line at info, every 60 s while commands
+  come and once at stop, gives the counts per verb and outcome:
+  {"event":"commands","since":"<ts>","total":N,"counts":{"ping":{"ok":N}}}.
+  No line carries a password or token.
 
 Signals: SIGTERM or SIGINT stops taking new requests, finishes the ones in
-flight, drains the NATS connection and exits 0.
+flight (10 s at most), drains the NATS connection and exits 0. The same
+signal again within 1 s counts as the same one (a terminal's Ctrl-C reaches
+the agent twice under \`deno task\`); a signal after that, or a different
+one, exits at once with 1.
 
 Exit codes:
   0  stopped by SIGTERM/SIGINT (or --help, --version)
-  1  unexpected internal error
-  2  bad usage, invalid config (missing file, bad value, unknown key,
-     unreadable creds file), or runtime_enabled = true and no podman API
+  1  unexpected internal error, or a second signal forced the exit
+  2  bad usage, invalid config (missing file, bad value, unknown key, a
+     server URL that can never work, a creds file missing or malformed),
+     or runtime_enabled = true and no podman API
      socket answers (set CONTAINER_HOST, start \`podman system service\`,
      or set runtime_enabled = false)
   3  NATS authentication failed

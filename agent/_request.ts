@@ -3,10 +3,11 @@
 // whether the deadline has already passed. Kept free of NATS so it can be
 // unit tested.
 import {
+  COMMAND_SUBJECT_PREFIX,
   decodeCommandRequest,
   ErrorKind,
+  Header,
   isVerb,
-  parseDeviceCommandSubject,
   PayloadError,
   Verb,
 } from "../contracts/mod.ts";
@@ -20,6 +21,8 @@ export interface IncomingCommand {
   /** The raw `X-Harmony-Deadline` header, when present. */
   deadlineHeader?: string;
   handlers: CommandHandlers;
+  /** `device-commands.<deviceId>.`, if the caller has it at hand. */
+  subjectPrefix?: string;
   /** Current time, Unix epoch milliseconds. */
   now: number;
 }
@@ -37,17 +40,19 @@ export type Resolution =
 const KNOWN_VERBS = Object.values(Verb).map((v) => `"${v}"`).join(", ");
 
 export function resolveCommand(incoming: IncomingCommand): Resolution {
-  const { deviceId } = incoming;
-  const parts = parseDeviceCommandSubject(incoming.subject);
-  if (parts === undefined || parts.deviceId !== deviceId) {
+  const { deviceId, subject } = incoming;
+  const prefix = incoming.subjectPrefix ??
+    `${COMMAND_SUBJECT_PREFIX}.${deviceId}.`;
+  if (!subject.startsWith(prefix)) {
     return {
       ok: false,
       kind: ErrorKind.BadRequest,
       message:
-        `Subject "${incoming.subject}" is not a command subject for device "${deviceId}"`,
+        `Subject "${subject}" is not a command subject for device "${deviceId}"`,
     };
   }
-  const verb = parts.verb;
+  // Everything after the device id, dots included ("ping.extra" is unknown).
+  const verb = subject.slice(prefix.length);
   if (!isVerb(verb)) {
     return {
       ok: false,
@@ -106,4 +111,52 @@ export function resolveCommand(incoming: IncomingCommand): Resolution {
     };
   }
   return { ok: true, verb, request, handler, deadline };
+}
+
+/** The protocol's request headers, as sent; see {@linkcode readRequestHeaders}. */
+export interface RequestHeaders {
+  /** `X-Harmony-Request-Id`. */
+  requestId?: string;
+  /** `X-Harmony-Deadline`, unchecked. */
+  deadline?: string;
+  /** `X-Harmony-Operator-Sub`. */
+  operatorSub?: string;
+}
+
+const LOWER = {
+  requestId: Header.RequestId.toLowerCase(),
+  deadline: Header.Deadline.toLowerCase(),
+  operatorSub: Header.OperatorSub.toLowerCase(),
+} as const;
+
+/**
+ * Reads the `X-Harmony-*` request headers in one pass over `headers` (a
+ * `MsgHdrs` is such an iterable). The exact spelling is matched first and
+ * wins; another letter case is accepted too. The first value of a header
+ * given twice is taken. One pass, because each `MsgHdrs.has`/`get` builds
+ * arrays: at thousands of requests a second, that was most of what the
+ * agent allocated.
+ */
+export function readRequestHeaders(
+  headers: Iterable<[string, string[]]> | undefined,
+): RequestHeaders {
+  const found: RequestHeaders = {};
+  if (headers === undefined) return found;
+  let inexact: [string, string[]][] | undefined;
+  for (const entry of headers) {
+    const [key, values] = entry;
+    if (key === Header.RequestId) found.requestId = values[0];
+    else if (key === Header.Deadline) found.deadline = values[0];
+    else if (key === Header.OperatorSub) found.operatorSub = values[0];
+    else if (key.length >= 18 && (key[0] === "x" || key[0] === "X")) {
+      (inexact ??= []).push(entry);
+    }
+  }
+  for (const [key, values] of inexact ?? []) {
+    const lower = key.toLowerCase();
+    if (lower === LOWER.requestId) found.requestId ??= values[0];
+    else if (lower === LOWER.deadline) found.deadline ??= values[0];
+    else if (lower === LOWER.operatorSub) found.operatorSub ??= values[0];
+  }
+  return found;
 }

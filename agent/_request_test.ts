@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveCommand } from "./_request.ts";
+import { readRequestHeaders, resolveCommand } from "./_request.ts";
 import type { CommandHandlers } from "./handler.ts";
 
 const ping = () => ({ pong: true });
@@ -116,7 +116,54 @@ Deno.test("resolveCommand() answers unsupported for a known verb without a handl
 });
 
 Deno.test("resolveCommand() rejects a subject of another device", () => {
-  const resolution = resolve({ subject: "device-commands.d2.ping" });
-  assert.ok(!resolution.ok);
-  assert.equal(resolution.kind, "bad_request");
+  for (
+    const subject of [
+      "device-commands.d2.ping",
+      "device-commands.d10.ping",
+      "device-commands.d1",
+      "device-heartbeat.d1.ping",
+      "ping",
+    ]
+  ) {
+    const resolution = resolve({ subject });
+    assert.ok(!resolution.ok, subject);
+    assert.equal(resolution.kind, "bad_request");
+    assert.equal(resolution.verb, undefined, subject);
+    assert.match(
+      resolution.message,
+      /is not a command subject for device "d1"/,
+    );
+  }
+  const empty = resolve({ subject: "device-commands.d1." });
+  assert.ok(!empty.ok);
+  assert.match(empty.message, /Unknown verb ""/);
+});
+
+Deno.test("readRequestHeaders() reads the X-Harmony request headers, exact spelling or any letter case", () => {
+  assert.deepEqual(readRequestHeaders(undefined), {});
+  const exact = new Map([
+    ["X-Harmony-Request-Id", ["r-1"]],
+    ["X-Harmony-Deadline", ["1700000000000"]],
+    ["X-Harmony-Operator-Sub", ["alice"]],
+    ["Other", ["x"]],
+  ]);
+  assert.deepEqual(readRequestHeaders(exact), {
+    requestId: "r-1",
+    deadline: "1700000000000",
+    operatorSub: "alice",
+  });
+  const lower = new Map([
+    ["x-harmony-request-id", ["r-2"]],
+    ["X-HARMONY-OPERATOR-SUB", ["bob", "carol"]],
+  ]);
+  assert.deepEqual(readRequestHeaders(lower), {
+    requestId: "r-2",
+    operatorSub: "bob",
+  });
+  // The exact spelling wins over another casing, whatever the order.
+  const both = new Map([
+    ["x-harmony-request-id", ["lower"]],
+    ["X-Harmony-Request-Id", ["exact"]],
+  ]);
+  assert.deepEqual(readRequestHeaders(both), { requestId: "exact" });
 });

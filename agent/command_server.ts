@@ -4,7 +4,7 @@ import type {
   NatsConnection,
   Subscription,
 } from "@nats-io/nats-core";
-import { headers as natsHeaders, Match } from "@nats-io/nats-core";
+import { headers as natsHeaders } from "@nats-io/nats-core";
 import {
   assertDeviceId,
   deviceCommandSubscription,
@@ -16,8 +16,14 @@ import {
 } from "../contracts/mod.ts";
 import { type CommandHandlers, HandlerError } from "./handler.ts";
 import { Logger } from "./log.ts";
+import { type CommandEntry, CommandLog } from "./command_log.ts";
 import { pingHandler } from "./ping_handler.ts";
-import { resolveCommand } from "./_request.ts";
+import { readRequestHeaders, resolveCommand } from "./_request.ts";
+import {
+  DEADLINE,
+  HandlerContext,
+  withinDeadline,
+} from "./_handler_context.ts";
 
 /** Options of {@linkcode CommandServer}. */
 export interface CommandServerOptions {
@@ -43,6 +49,19 @@ export interface CommandServerOptions {
    * @default {new Logger()} (stderr)
    */
   logger?: Logger;
+  /**
+   * Verbs whose successful commands are logged at debug only (and counted
+   * in the `commands` summary); see {@linkcode CommandLog}.
+   *
+   * @default {["ping"]}
+   */
+  quietVerbs?: readonly string[];
+  /**
+   * Seconds between two `commands` summary lines; see {@linkcode CommandLog}.
+   *
+   * @default {60}
+   */
+  summaryIntervalS?: number;
 }
 
 /**
@@ -71,9 +90,7 @@ export class CommandServerError extends Error {
   }
 }
 
-/** Largest delay `setTimeout` accepts; longer deadlines get no timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const DEADLINE = Symbol("deadline");
+const EMPTY = new Uint8Array(0);
 
 /**
  * Answers the commands for one device: a plain subscription (no queue
@@ -95,8 +112,10 @@ export class CommandServer implements AsyncDisposable {
   #nc: NatsConnection;
   #deviceId: string;
   #subject: string;
+  #prefix: string;
   #handlers: CommandHandlers;
   #logger: Logger;
+  #commandLog: CommandLog;
   #subscription?: Subscription;
   #subscriptionError?: Error;
   #inFlight = new Set<Promise<void>>();
@@ -108,6 +127,8 @@ export class CommandServer implements AsyncDisposable {
     this.#nc = nc;
     this.#deviceId = options.deviceId;
     this.#subject = deviceCommandSubscription(options.deviceId);
+    // "device-commands.<id>.": what every command subject starts with.
+    this.#prefix = this.#subject.slice(0, -1);
     this.#handlers = {
       ping: pingHandler({
         deviceId: options.deviceId,
@@ -117,6 +138,11 @@ export class CommandServer implements AsyncDisposable {
       ...options.handlers,
     };
     this.#logger = options.logger ?? new Logger();
+    this.#commandLog = new CommandLog({
+      logger: this.#logger,
+      quietVerbs: options.quietVerbs,
+      summaryIntervalS: options.summaryIntervalS,
+    });
   }
 
   /** The subscription subject, `device-commands.<id>.>`. */
@@ -149,7 +175,7 @@ export class CommandServer implements AsyncDisposable {
           });
           return;
         }
-        this.#track(this.#handle(msg));
+        this.#onMessage(msg);
       },
     });
     await this.#nc.flush();
@@ -197,113 +223,159 @@ export class CommandServer implements AsyncDisposable {
     while (this.#inFlight.size > 0) {
       await Promise.all(this.#inFlight);
     }
+    this.#commandLog.close();
+  }
+
+  #onMessage(msg: Msg): void {
+    try {
+      // Undefined when answered at once (ping): no promise, no tracking.
+      const pending = this.#handle(msg);
+      if (pending !== undefined) this.#track(pending);
+    } catch (error) {
+      this.#logger.error("command_failed", { subject: this.#subject, error });
+    }
   }
 
   #track(handling: Promise<void>): void {
     const work = handling.catch((error) => {
       this.#logger.error("command_failed", { subject: this.#subject, error });
-    });
+    }).finally(() => this.#inFlight.delete(work));
     this.#inFlight.add(work);
-    work.finally(() => this.#inFlight.delete(work));
   }
 
-  async #handle(msg: Msg): Promise<void> {
+  /**
+   * Answers `msg`; returns a promise only when the handler's result is one
+   * (the rest of the work then happens in `#settle`).
+   */
+  #handle(msg: Msg): Promise<void> | undefined {
     const started = performance.now();
-    const requestId = header(msg.headers, Header.RequestId);
-    const operatorSub = header(msg.headers, Header.OperatorSub);
-    const fields = {
-      subject: msg.subject,
-      request_id: requestId,
-      operator_sub: operatorSub,
-    };
+    const { requestId, operatorSub, deadline: deadlineHeader } =
+      readRequestHeaders(msg.headers);
     if (!msg.reply) {
       this.#logger.warn("command_dropped", {
-        ...fields,
+        subject: msg.subject,
+        request_id: requestId,
+        operator_sub: operatorSub,
         reason: "the message has no reply subject",
       });
-      return;
+      return undefined;
     }
     const resolution = resolveCommand({
       deviceId: this.#deviceId,
       subject: msg.subject,
       data: msg.data,
-      deadlineHeader: header(msg.headers, Header.Deadline),
+      deadlineHeader,
       handlers: this.#handlers,
+      subjectPrefix: this.#prefix,
       now: Date.now(),
     });
+    const entry: CommandEntry = {
+      subject: msg.subject,
+      verb: resolution.verb,
+      requestId,
+      operatorSub,
+      outcome: "ok",
+      started,
+    };
     if (!resolution.ok) {
-      this.#replyError(msg, requestId, resolution.kind, resolution.message);
-      this.#logger.info("command", {
-        ...fields,
-        verb: resolution.verb,
-        outcome: resolution.kind,
-        message: resolution.message,
-        duration_ms: elapsed(started),
-      });
-      return;
+      this.#fail(msg, entry, resolution.kind, resolution.message);
+      return undefined;
     }
     const { verb, request, handler, deadline } = resolution;
-    const controller = new AbortController();
-    let kind: ErrorKind | undefined;
-    let message: string | undefined;
-    let pending: Promise<unknown> | undefined;
+    const context = new HandlerContext(this.#deviceId, {
+      verb,
+      request,
+      requestId,
+      operatorSub,
+      deadline,
+    });
+    let result: unknown;
     try {
       // Called synchronously: a handler that answers at once (ping) needs no
-      // deadline timer, which keeps the common path as cheap as a raw reply.
-      let result = handler({
-        deviceId: this.#deviceId,
-        verb,
-        request,
-        requestId,
-        operatorSub,
-        deadline,
-        signal: controller.signal,
-      });
-      if (isPromiseLike(result)) {
-        pending = Promise.resolve(result);
-        result = await withinDeadline(pending, deadline, controller);
-      }
+      // deadline timer and no promise, which keeps the common path as cheap
+      // as a raw reply.
+      result = handler(context);
+    } catch (error) {
+      this.#handlerFailed(msg, entry, error);
+      return undefined;
+    }
+    if (isPromiseLike(result)) {
+      return this.#settle(msg, entry, Promise.resolve(result), context);
+    }
+    this.#succeed(msg, entry, result);
+    return undefined;
+  }
+
+  async #settle(
+    msg: Msg,
+    entry: CommandEntry,
+    pending: Promise<unknown>,
+    context: HandlerContext,
+  ): Promise<void> {
+    try {
+      const result = await withinDeadline(pending, context);
       if (result === DEADLINE) {
-        kind = ErrorKind.DeadlineExceeded;
-        message =
-          `Deadline of "${verb}" request passed before device "${this.#deviceId}" finished it`;
+        this.#fail(
+          msg,
+          entry,
+          ErrorKind.DeadlineExceeded,
+          `Deadline of "${entry.verb}" request passed before device "${this.#deviceId}" finished it`,
+        );
       } else {
-        const body = result === undefined
-          ? new Uint8Array(0)
-          : encodeJson(result);
-        this.#reply(msg, body, replyHeaders(requestId));
+        this.#succeed(msg, entry, result);
       }
     } catch (error) {
-      if (error instanceof HandlerError) {
-        kind = error.kind;
-        message = error.message;
-      } else {
-        kind = ErrorKind.Internal;
-        message =
-          `Cannot run "${verb}" on device "${this.#deviceId}": internal error (${
-            error instanceof Error ? error.name : typeof error
-          }); see the agent's log`;
-        this.#logger.error("handler_failed", {
-          ...fields,
-          verb,
-          error,
-          stack: error instanceof Error ? error.stack : undefined,
-        });
-      }
+      this.#handlerFailed(msg, entry, error);
     }
-    if (kind !== undefined) {
-      this.#replyError(msg, requestId, kind, message!);
-    }
-    this.#logger.info("command", {
-      ...fields,
-      verb,
-      outcome: kind ?? "ok",
-      message,
-      duration_ms: elapsed(started),
-    });
     // A handler overtaken by its deadline still counts as in flight until it
     // settles, so drain() waits for it.
-    if (pending !== undefined) await pending.then(() => {}, () => {});
+    await pending.then(() => {}, () => {});
+  }
+
+  #succeed(msg: Msg, entry: CommandEntry, result: unknown): void {
+    let body: Uint8Array;
+    try {
+      body = result === undefined
+        ? EMPTY
+        : result instanceof Uint8Array
+        ? result
+        : encodeJson(result);
+    } catch (error) {
+      this.#handlerFailed(msg, entry, error);
+      return;
+    }
+    this.#reply(msg, body, replyHeaders(entry.requestId));
+    this.#commandLog.record(entry);
+  }
+
+  #handlerFailed(msg: Msg, entry: CommandEntry, error: unknown): void {
+    if (error instanceof HandlerError) {
+      this.#fail(msg, entry, error.kind, error.message);
+      return;
+    }
+    this.#logger.error("handler_failed", {
+      subject: entry.subject,
+      request_id: entry.requestId,
+      operator_sub: entry.operatorSub,
+      verb: entry.verb,
+      error,
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    this.#fail(
+      msg,
+      entry,
+      ErrorKind.Internal,
+      `Cannot run "${entry.verb}" on device "${this.#deviceId}": internal error (${
+        error instanceof Error ? error.name : typeof error
+      }); see the agent's log`,
+    );
+  }
+
+  #fail(msg: Msg, entry: CommandEntry, kind: ErrorKind, message: string): void {
+    this.#replyError(msg, entry.requestId, kind, message);
+    entry.outcome = kind;
+    entry.message = message;
+    this.#commandLog.record(entry);
   }
 
   #replyError(
@@ -313,8 +385,8 @@ export class CommandServer implements AsyncDisposable {
     message: string,
   ): void {
     const headers = replyHeaders(requestId) ?? natsHeaders();
-    headers.set(Header.ServiceErrorCode, String(ERROR_CODES[kind]));
-    headers.set(Header.ServiceError, message.replace(/[\r\n]+/g, " "));
+    headers.append(Header.ServiceErrorCode, String(ERROR_CODES[kind]));
+    headers.append(Header.ServiceError, message.replace(/[\r\n]+/g, " "));
     this.#reply(msg, encodeJson({ kind, message }), headers);
   }
 
@@ -331,52 +403,13 @@ export class CommandServer implements AsyncDisposable {
   }
 }
 
-function header(
-  headers: MsgHdrs | undefined,
-  name: string,
-): string | undefined {
-  if (headers === undefined) return undefined;
-  // Exact spelling first: it is what our client sends, and the cheap lookup.
-  if (headers.has(name)) return headers.get(name);
-  if (!headers.has(name, Match.IgnoreCase)) return undefined;
-  return headers.get(name, Match.IgnoreCase);
-}
-
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
-/** Settles with the handler's result, or DEADLINE once `deadline` passes (aborting the handler). */
-async function withinDeadline(
-  work: Promise<unknown>,
-  deadline: number | undefined,
-  controller: AbortController,
-): Promise<unknown> {
-  const remaining = deadline === undefined ? Infinity : deadline - Date.now();
-  if (remaining >= MAX_TIMER_MS) return await work;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<typeof DEADLINE>((resolve) => {
-        timer = setTimeout(() => {
-          controller.abort(new Error("deadline exceeded"));
-          resolve(DEADLINE);
-        }, Math.max(0, remaining));
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function replyHeaders(requestId: string | undefined): MsgHdrs | undefined {
   if (requestId === undefined) return undefined;
   const headers = natsHeaders();
-  headers.set(Header.RequestId, requestId);
+  headers.append(Header.RequestId, requestId);
   return headers;
-}
-
-function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 1000) / 1000;
 }

@@ -446,3 +446,14 @@ Deno.test("Heartbeat() publishes at start and then every interval", async () => 
     }
   });
 });
+
+Deno.test("CommandServer() sends the bytes a handler returns as the reply body, as they are", async () => {
+  await withNats(async ({ operatorNc, newServer }) => {
+    const body = new TextEncoder().encode('{"raw":true}');
+    await using server = newServer({ ping: () => body });
+    await server.start();
+    const msg = await request(operatorNc, { requestId: "r-bytes" });
+    assert.deepEqual(msg.data, body);
+    assert.equal(msg.headers?.get(Header.RequestId), "r-bytes");
+  });
+});

@@ -1,10 +1,25 @@
 import { deviceIdProblem } from "../contracts/mod.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { NatsAuthError, readCredsFile } from "../nats/mod.ts";
+import { natsConfig } from "./_config_nats.ts";
+import { LogLevel } from "./log.ts";
+import {
+  CONFIG_TABLES,
+  DEFAULT_HEARTBEAT_INTERVAL_S,
+  LOG_LEVELS,
+  MAX_HEARTBEAT_INTERVAL_S,
+  MIN_HEARTBEAT_INTERVAL_S,
+} from "./_config_keys.ts";
+import { describe, type Fail, isTable, type Table } from "./_config_values.ts";
 
 /** NATS connection settings of an agent: the `[nats]` table. */
 export interface AgentNatsConfig {
-  /** Server URLs tried in order, e.g. `["nats://127.0.0.1:4222"]`; never empty. */
+  /**
+   * Server URLs tried in order, written in full and without user info, e.g.
+   * `["nats://127.0.0.1:4222"]`; never empty. Credentials given in the
+   * config's URLs (`nats://user:password@host`, `nats://token@host`) are
+   * moved to `user`/`password` or `token`.
+   */
   servers: string[];
   /** User name for user/password authentication; always set when `password` is. */
   user?: string;
@@ -24,6 +39,8 @@ export interface AgentConfig {
   runtimeEnabled: boolean;
   /** Seconds between heartbeats: `[agent] heartbeat_interval_s`, default `10`. */
   heartbeatIntervalS: number;
+  /** Lowest level written to the log: `[agent] log_level`, default `"info"`. */
+  logLevel: LogLevel;
   /** The `[nats]` table. */
   nats: AgentNatsConfig;
 }
@@ -88,29 +105,34 @@ export interface ParseAgentConfigOptions {
   path?: string;
 }
 
-/** Default of `[agent] heartbeat_interval_s`. */
-export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
+export {
+  DEFAULT_HEARTBEAT_INTERVAL_S,
+  MAX_HEARTBEAT_INTERVAL_S,
+  MIN_HEARTBEAT_INTERVAL_S,
+} from "./_config_keys.ts";
 
 const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  "": ["agent", "nats"],
-  agent: ["device_id", "runtime_enabled", "heartbeat_interval_s"],
-  nats: ["servers", "user", "password", "token", "creds_file"],
+  "": Object.keys(CONFIG_TABLES),
+  ...Object.fromEntries(
+    Object.entries(CONFIG_TABLES).map((
+      [table, keys],
+    ) => [table, keys.map((key) => key.name)]),
+  ),
 };
 
 const EXPECTED: Readonly<Record<string, string>> = {
   agent: 'with device_id = "<device id>"',
   nats: 'with servers = ["nats://<host>:4222"]',
   "agent.device_id": 'a device id such as "vm-device-00"',
-  "nats.servers": 'an array of server URLs such as ["nats://127.0.0.1:4222"]',
 };
 
-type Table = Record<string, unknown>;
-
 /**
- * Reads and checks the agent config file at `path`.
+ * Reads and checks the agent config file at `path`, and the `.creds` file
+ * it names, if any (read and checked, so a bad one fails here rather than
+ * at connect time).
  *
  * @throws {AgentConfigError} when the file is missing, unreadable, not TOML
- * or not a valid config.
+ * or not a valid config, or its `creds_file` is missing or malformed.
  * @example
  * ```ts ignore
  * import { loadAgentConfig } from "@harmony/fleet/agent";
@@ -129,7 +151,22 @@ export async function loadAgentConfig(path: string): Promise<AgentConfig> {
       : `cannot read the file: ${(error as Error).message}`;
     throw new AgentConfigError(path, problem, { cause: error });
   }
-  return parseAgentConfig(text, { path });
+  const config = parseAgentConfig(text, { path });
+  const { credsFile } = config.nats;
+  if (credsFile !== undefined) {
+    // Checked now, so a bad file is a config error, not a retry loop.
+    try {
+      await readCredsFile(credsFile);
+    } catch (error) {
+      if (!(error instanceof NatsAuthError)) throw error;
+      throw new AgentConfigError(
+        path,
+        `key "nats.creds_file": ${error.message}`,
+        { key: "nats.creds_file", cause: error },
+      );
+    }
+  }
+  return config;
 }
 
 /**
@@ -154,8 +191,8 @@ export function parseAgentConfig(
   options: ParseAgentConfigOptions = {},
 ): AgentConfig {
   const path = options.path ?? "agent.toml";
-  const fail = (problem: string, key?: string): never => {
-    throw new AgentConfigError(path, problem, { key });
+  const fail: Fail = (problem, key, options) => {
+    throw new AgentConfigError(path, problem, { ...options, key });
   };
 
   let root: Table;
@@ -204,14 +241,22 @@ export function parseAgentConfig(
   }
 
   const interval = agent.heartbeat_interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-  if (
-    typeof interval !== "number" || !Number.isFinite(interval) || interval <= 0
-  ) {
+  if (!isHeartbeatInterval(interval)) {
     fail(
-      `key "agent.heartbeat_interval_s" must be a positive number of seconds, got ${
+      `key "agent.heartbeat_interval_s" must be a number of seconds from ${MIN_HEARTBEAT_INTERVAL_S} to ${MAX_HEARTBEAT_INTERVAL_S}, got ${
         describe(interval)
       }`,
       "agent.heartbeat_interval_s",
+    );
+  }
+
+  const logLevel = agent.log_level ?? LogLevel.Info;
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    fail(
+      `key "agent.log_level" must be one of ${
+        LOG_LEVELS.map((level) => `"${level}"`).join(", ")
+      }, got ${describe(logLevel)}`,
+      "agent.log_level",
     );
   }
 
@@ -219,83 +264,31 @@ export function parseAgentConfig(
     deviceId: deviceId as string,
     runtimeEnabled: runtimeEnabled as boolean,
     heartbeatIntervalS: interval as number,
+    logLevel: logLevel as LogLevel,
     nats: natsConfig(nats, path, fail),
   };
 }
 
-function natsConfig(
-  nats: Table,
-  path: string,
-  fail: (problem: string, key?: string) => never,
-): AgentNatsConfig {
-  const servers = requiredValue(nats, "nats.servers", fail);
-  const expected =
-    'a non-empty array of server URLs, e.g. ["nats://127.0.0.1:4222"]';
-  if (!Array.isArray(servers) || servers.length === 0) {
-    fail(
-      `key "nats.servers" must be ${expected}, got ${describe(servers)}`,
-      "nats.servers",
-    );
-  }
-  (servers as unknown[]).forEach((server, index) => {
-    if (
-      typeof server !== "string" || server.trim() === "" || /\s/.test(server)
-    ) {
-      fail(
-        `key "nats.servers" must be ${expected}; entry ${index} is ${
-          describe(server)
-        }`,
-        "nats.servers",
-      );
-    }
-  });
-
-  const config: AgentNatsConfig = { servers: servers as string[] };
-  for (const key of ["user", "password", "token", "creds_file"] as const) {
-    const value = nats[key];
-    if (value === undefined) continue;
-    if (typeof value !== "string" || value === "") {
-      fail(
-        `key "nats.${key}" must be a non-empty string, got ${describe(value)}`,
-        `nats.${key}`,
-      );
-    }
-  }
-  const { user, password, token, creds_file: credsFile } = nats as Record<
-    string,
-    string | undefined
-  >;
-  if (password !== undefined && user === undefined) {
-    fail('key "nats.password" is set but "nats.user" is not', "nats.password");
-  }
-  const methods = [
-    user !== undefined ? "nats.user" : undefined,
-    token !== undefined ? "nats.token" : undefined,
-    credsFile !== undefined ? "nats.creds_file" : undefined,
-  ].filter((method) => method !== undefined);
-  if (methods.length > 1) {
-    fail(
-      `keys ${
-        methods.map((key) => `"${key}"`).join(" and ")
-      } cannot be used together; choose one of user/password, token or creds_file`,
-      methods[1],
-    );
-  }
-  if (user !== undefined) config.user = user;
-  if (password !== undefined) config.password = password;
-  if (token !== undefined) config.token = token;
-  if (credsFile !== undefined) {
-    config.credsFile = isAbsolute(credsFile)
-      ? credsFile
-      : resolve(dirname(path), credsFile);
-  }
-  return config;
+/**
+ * Whether `value` is a usable heartbeat interval: a number of seconds from
+ * {@linkcode MIN_HEARTBEAT_INTERVAL_S} to {@linkcode MAX_HEARTBEAT_INTERVAL_S}.
+ *
+ * @example
+ * ```ts
+ * import { isHeartbeatInterval } from "@harmony/fleet/agent";
+ * isHeartbeatInterval(10); // true
+ * isHeartbeatInterval(2147484); // false
+ * ```
+ */
+export function isHeartbeatInterval(value: unknown): value is number {
+  return typeof value === "number" && value >= MIN_HEARTBEAT_INTERVAL_S &&
+    value <= MAX_HEARTBEAT_INTERVAL_S;
 }
 
 function rejectUnknownKeys(
   table: Table,
   prefix: string,
-  fail: (problem: string, key?: string) => never,
+  fail: Fail,
 ): void {
   const known = KNOWN_KEYS[prefix] ?? [];
   for (const key of Object.keys(table)) {
@@ -320,7 +313,7 @@ function rejectUnknownKeys(
 function requiredTable(
   root: Table,
   key: string,
-  fail: (problem: string, key?: string) => never,
+  fail: Fail,
 ): Table {
   const value = root[key];
   if (value === undefined) {
@@ -338,7 +331,7 @@ function requiredTable(
 function requiredValue(
   table: Table,
   dotted: string,
-  fail: (problem: string, key?: string) => never,
+  fail: Fail,
 ): unknown {
   const value = table[dotted.split(".")[1]];
   if (value === undefined) {
@@ -348,25 +341,4 @@ function requiredValue(
     );
   }
   return value;
-}
-
-function isTable(value: unknown): value is Table {
-  return typeof value === "object" && value !== null &&
-    !Array.isArray(value) && !(value instanceof Date);
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) {
-    return value.length === 0 ? "an empty array" : "an array";
-  }
-  if (value instanceof Date) return `a date (${value.toISOString()})`;
-  if (isTable(value)) return "a table";
-  if (typeof value === "string") return `a string (${JSON.stringify(value)})`;
-  if (typeof value === "number") {
-    return Number.isInteger(value)
-      ? `an integer (${value})`
-      : `a number (${value})`;
-  }
-  if (typeof value === "boolean") return `a boolean (${value})`;
-  return String(value);
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { nkeys } from "@nats-io/nats-core";
+import { NatsAuthError, ServerUrlError } from "../nats/mod.ts";
 import {
   AgentConfigError,
   loadAgentConfig,
@@ -42,6 +44,7 @@ password = "s3cret"
     deviceId: "vm-device-00",
     runtimeEnabled: false,
     heartbeatIntervalS: 2.5,
+    logLevel: "info",
     nats: {
       servers: ["nats://a:4222", "nats://b:4222"],
       user: "device-vm-device-00",
@@ -116,12 +119,12 @@ Deno.test("parseAgentConfig() rejects wrong types, naming key and expectation", 
     [
       AGENT + "heartbeat_interval_s = 0\n" + NATS,
       "agent.heartbeat_interval_s",
-      /must be a positive number of seconds, got an integer \(0\)/,
+      /key "agent.heartbeat_interval_s" must be a number of seconds from 0.1 to 86400, got an integer \(0\)/,
     ],
     [
       AGENT + 'heartbeat_interval_s = "10"\n' + NATS,
       "agent.heartbeat_interval_s",
-      /must be a positive number of seconds, got a string \("10"\)/,
+      /must be a number of seconds from 0.1 to 86400, got a string \("10"\)/,
     ],
     [
       AGENT + '[nats]\nservers = "nats://127.0.0.1:4222"\n',
@@ -146,7 +149,7 @@ Deno.test("parseAgentConfig() rejects wrong types, naming key and expectation", 
     [
       AGENT + NATS + 'token = ""\n',
       "nats.token",
-      /key "nats.token" must be a non-empty string, got a string \(""\)/,
+      /key "nats.token" must be a non-empty string, got an empty string/,
     ],
     [
       "agent = 5\n" + NATS,
@@ -161,12 +164,63 @@ Deno.test("parseAgentConfig() rejects wrong types, naming key and expectation", 
   }
 });
 
+Deno.test("parseAgentConfig() accepts heartbeat_interval_s from 0.1 to 86400 s", () => {
+  for (const seconds of [0.1, 0.5, 10, 86400]) {
+    const config = parseAgentConfig(
+      AGENT + `heartbeat_interval_s = ${seconds}\n` + NATS,
+    );
+    assert.equal(config.heartbeatIntervalS, seconds);
+  }
+});
+
+Deno.test("parseAgentConfig() rejects heartbeat_interval_s outside 0.1–86400 s", () => {
+  // 2147484 s overflows a timer (2^31 ms); 0.000001 s floods the server.
+  for (
+    const seconds of [
+      "2147484",
+      "0.000001",
+      "0.09",
+      "86401",
+      "-1",
+      "inf",
+      "nan",
+    ]
+  ) {
+    const error = configError(
+      AGENT + `heartbeat_interval_s = ${seconds}\n` + NATS,
+    );
+    assert.equal(error.key, "agent.heartbeat_interval_s", seconds);
+    assert.match(
+      error.message,
+      /key "agent.heartbeat_interval_s" must be a number of seconds from 0.1 to 86400, got /,
+    );
+  }
+});
+
+Deno.test("parseAgentConfig() reads log_level, default info", () => {
+  assert.equal(parseAgentConfig(AGENT + NATS).logLevel, "info");
+  for (const level of ["debug", "info", "warn", "error"]) {
+    const config = parseAgentConfig(
+      AGENT + `log_level = "${level}"\n` + NATS,
+    );
+    assert.equal(config.logLevel, level);
+  }
+  for (const bad of ['"verbose"', '"INFO"', "1"]) {
+    const error = configError(AGENT + `log_level = ${bad}\n` + NATS);
+    assert.equal(error.key, "agent.log_level");
+    assert.match(
+      error.message,
+      /key "agent.log_level" must be one of "debug", "info", "warn", "error", got /,
+    );
+  }
+});
+
 Deno.test("parseAgentConfig() rejects unknown keys in every table", () => {
   const cases: [string, string, RegExp][] = [
     [
       AGENT + "device-id = 1\n" + NATS,
       "agent.device-id",
-      /unknown key "agent.device-id"; known keys in \[agent\] are "device_id", "runtime_enabled", "heartbeat_interval_s"/,
+      /unknown key "agent.device-id"; known keys in \[agent\] are "device_id", "runtime_enabled", "heartbeat_interval_s", "log_level"/,
     ],
     [
       AGENT + NATS + 'pasword = "x"\n',
@@ -188,6 +242,98 @@ Deno.test("parseAgentConfig() rejects unknown keys in every table", () => {
     const error = configError(text);
     assert.equal(error.key, key, text);
     assert.match(error.message, message);
+  }
+});
+
+Deno.test("parseAgentConfig() rejects server URLs that can never work, naming nats.servers", () => {
+  const cases: [string, RegExp][] = [
+    ["::::", /no host/],
+    ["nats://127.0.0.1:99999", /port 99999 is out of range 1–65535/],
+    ["ws://127.0.0.1:8080", /scheme "ws" is not supported/],
+    ["%%%", /not a URL/],
+    ["nats://127.0.0.1:4222/path", /path, query or fragment/],
+    ["not a url", /whitespace/],
+    ["", /empty/],
+  ];
+  for (const [server, problem] of cases) {
+    const error = configError(
+      AGENT +
+        `[nats]\nservers = ["nats://ok:4222", ${JSON.stringify(server)}]\n`,
+    );
+    assert.equal(error.key, "nats.servers", server);
+    assert.ok(error.cause instanceof ServerUrlError, server);
+    assert.match(
+      error.message,
+      /key "nats.servers" entry 1: Invalid NATS server URL/,
+    );
+    assert.match(error.message, problem, server);
+  }
+});
+
+Deno.test("parseAgentConfig() writes server URLs in full: scheme, host and port", () => {
+  const config = parseAgentConfig(
+    AGENT + '[nats]\nservers = ["127.0.0.1", "tls://Nats.Example.com:4443"]\n',
+  );
+  assert.deepEqual(config.nats.servers, [
+    "nats://127.0.0.1:4222",
+    "tls://nats.example.com:4443",
+  ]);
+});
+
+Deno.test("parseAgentConfig() moves credentials out of the server URLs into user/password or token", () => {
+  const config = parseAgentConfig(
+    AGENT +
+      '[nats]\nservers = ["nats://device-x:9p%40ss@127.0.0.1:4222", "127.0.0.1:4223"]\n',
+  );
+  assert.deepEqual(config.nats, {
+    servers: ["nats://127.0.0.1:4222", "nats://127.0.0.1:4223"],
+    user: "device-x",
+    password: "9p@ss",
+  });
+  const token = parseAgentConfig(
+    AGENT + '[nats]\nservers = ["nats://s3cr3t@127.0.0.1"]\n',
+  );
+  assert.deepEqual(token.nats, {
+    servers: ["nats://127.0.0.1:4222"],
+    token: "s3cr3t",
+  });
+});
+
+Deno.test("parseAgentConfig() rejects URL credentials together with credential keys, naming nats.servers", () => {
+  const servers = '[nats]\nservers = ["nats://u:hunter2@127.0.0.1:4222"]\n';
+  for (
+    const [auth, named] of [
+      ['user = "v"\npassword = "w"\n', "nats.user"],
+      ['token = "t"\n', "nats.token"],
+      ['creds_file = "d.creds"\n', "nats.creds_file"],
+      ['password = "w"\n', "nats.password"],
+    ]
+  ) {
+    const error = configError(AGENT + servers + auth);
+    assert.equal(error.key, "nats.servers", auth);
+    assert.match(
+      error.message,
+      new RegExp(
+        `key "nats.servers" carries credentials in a URL and "${named}" is set too; give them one way`,
+      ),
+    );
+    assert.doesNotMatch(error.message, /hunter2/);
+  }
+});
+
+Deno.test("parseAgentConfig() never quotes a password or token in its errors", () => {
+  const cases = [
+    '[nats]\nservers = ["nats://u:hunter2@127.0.0.1:99999"]\n',
+    '[nats]\nservers = ["ws://hunter2@127.0.0.1:8080"]\n',
+    '[nats]\nservers = ["nats://u:hunter2@a", "nats://v:hunter2x@b"]\n',
+    '[nats]\nservers = ["nats://u:hunter2@a b"]\n',
+    NATS + 'user = "u"\npassword = 2147483647\n',
+    NATS + "token = 2147483647\n",
+    NATS + 'password = "hunter2"\n',
+  ];
+  for (const text of cases) {
+    const error = configError(AGENT + text);
+    assert.doesNotMatch(error.message, /hunter2|2147483647/, text);
   }
 });
 
@@ -258,11 +404,66 @@ Deno.test("loadAgentConfig() names a missing file", async () => {
   }
 });
 
+/** A `.creds` file as nsc writes one (the JWT is not signed: only its shape is read). */
+function credsText(): string {
+  const part = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-")
+      .replace(/\//g, "_");
+  const jwt = `${part({ typ: "JWT", alg: "ed25519-nkey" })}.${
+    part({ sub: "UABC" })
+  }.c2ln`;
+  const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+  return `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n` +
+    `-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`;
+}
+
+Deno.test("loadAgentConfig() rejects a creds file that is missing or malformed, naming nats.creds_file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "agent.toml");
+    await Deno.writeTextFile(path, AGENT + NATS + 'creds_file = "d.creds"\n');
+    const cases: [string | undefined, RegExp][] = [
+      [undefined, /the file does not exist/],
+      ["not a creds file\n", /no "BEGIN NATS USER JWT" block/],
+      [
+        credsText().replace(/^SU[A-Z0-9]+$/m, "SUNOTASEED"),
+        /the seed is not a valid NATS user seed/,
+      ],
+    ];
+    for (const [creds, problem] of cases) {
+      await Deno.remove(join(dir, "d.creds")).catch(() => {});
+      if (creds !== undefined) {
+        await Deno.writeTextFile(join(dir, "d.creds"), creds);
+      }
+      const error = await loadAgentConfig(path).then(
+        () => assert.fail("expected an error"),
+        (error) => error,
+      );
+      assert.ok(error instanceof AgentConfigError, String(error));
+      assert.equal(error.key, "nats.creds_file");
+      assert.equal(error.path, path);
+      assert.ok(error.cause instanceof NatsAuthError);
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Cannot load agent config "${path}": key "nats.creds_file": Cannot use NATS credentials file "${
+            join(dir, "d.creds")
+          }": `,
+        ),
+      );
+      assert.match(error.message, problem);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("loadAgentConfig() reads a file", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "agent.toml");
     await Deno.writeTextFile(path, AGENT + NATS + 'creds_file = "d.creds"\n');
+    await Deno.writeTextFile(join(dir, "d.creds"), credsText());
     const config = await loadAgentConfig(path);
     assert.equal(config.deviceId, "vm-device-00");
     assert.equal(config.nats.credsFile, join(dir, "d.creds"));

@@ -4,8 +4,8 @@
  * | code | meaning |
  * | --- | --- |
  * | 0 | stopped by SIGTERM/SIGINT after finishing the requests in flight; or `--help`/`--version` |
- * | 1 | unexpected internal error (a bug) |
- * | 2 | bad usage, invalid config (missing file, bad value, unknown key, unreadable creds file), or `runtime_enabled = true` without a podman API socket |
+ * | 1 | unexpected internal error (a bug), or a second SIGTERM/SIGINT (over 1 s after the first, or a different one) forced the exit during a graceful stop |
+ * | 2 | bad usage, invalid config (missing file, bad value, unknown key, a server URL that can never work, a creds file missing or malformed), or `runtime_enabled = true` without a podman API socket |
  * | 3 | NATS refused the credentials (authentication failed) |
  * | 4 | NATS refused the command subscription (permissions) or closed the connection for good |
  *
@@ -18,7 +18,7 @@
 export const AgentExitCode = {
   /** Stopped cleanly. */
   Ok: 0,
-  /** Unexpected internal error. */
+  /** Unexpected internal error, or a second signal forced the exit. */
   Internal: 1,
   /** Bad usage, invalid config, or the required podman socket is missing. */
   Config: 2,

@@ -24,9 +24,11 @@ export interface CommandContext {
 }
 
 /**
- * Handles one verb: returns the JSON reply body (any JSON-serialisable
- * value), or throws. A {@linkcode HandlerError} becomes an error reply of
- * its kind; anything else becomes an `internal` error reply.
+ * Handles one verb: returns the reply body, or a promise of it, or throws.
+ * The body is any JSON-serialisable value, sent as JSON; or a `Uint8Array`,
+ * sent as it is (already encoded JSON, e.g. a reply cached by the handler);
+ * or `undefined`, an empty body. A {@linkcode HandlerError} becomes an error
+ * reply of its kind; anything else becomes an `internal` error reply.
  *
  * @example
  * ```ts
@@ -54,8 +56,10 @@ export type CommandHandlers = Partial<Record<Verb, CommandHandler>>;
  *
  * @example
  * ```ts
- * import { HandlerError } from "@harmony/fleet/agent";
- * throw new HandlerError("not_found", 'No container "web"');
+ * import { type CommandHandler, HandlerError } from "@harmony/fleet/agent";
+ * const logs: CommandHandler = () => {
+ *   throw new HandlerError("not_found", 'No container "web"');
+ * };
  * ```
  */
 export class HandlerError extends Error {

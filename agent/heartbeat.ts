@@ -5,7 +5,12 @@ import {
   type Heartbeat as HeartbeatMessage,
   type Runtime,
 } from "../contracts/mod.ts";
-import { DEFAULT_HEARTBEAT_INTERVAL_S } from "./config.ts";
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_S,
+  isHeartbeatInterval,
+  MAX_HEARTBEAT_INTERVAL_S,
+  MIN_HEARTBEAT_INTERVAL_S,
+} from "./config.ts";
 import { Logger } from "./log.ts";
 import { pingReply } from "./ping_handler.ts";
 
@@ -16,7 +21,7 @@ export interface HeartbeatOptions {
   /** The runtime reported in each beat. */
   runtime: Runtime;
   /**
-   * Seconds between beats.
+   * Seconds between beats, from 0.1 to 86400.
    *
    * @default {10}
    */
@@ -55,12 +60,16 @@ export class Heartbeat implements AsyncDisposable {
   #timer?: ReturnType<typeof setInterval>;
   #stopped = false;
 
-  /** Builds the publisher; nothing is sent until {@linkcode Heartbeat.start}. */
+  /**
+   * Builds the publisher; nothing is sent until {@linkcode Heartbeat.start}.
+   *
+   * @throws {RangeError} when `options.intervalS` is not from 0.1 to 86400.
+   */
   constructor(nc: NatsConnection, options: HeartbeatOptions) {
     const intervalS = options.intervalS ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-    if (!(intervalS > 0) || !Number.isFinite(intervalS)) {
+    if (!isHeartbeatInterval(intervalS)) {
       throw new RangeError(
-        `Cannot start a heartbeat every ${intervalS} s: the interval must be a positive number`,
+        `Cannot start a heartbeat every ${intervalS} s: the interval must be from ${MIN_HEARTBEAT_INTERVAL_S} to ${MAX_HEARTBEAT_INTERVAL_S} s`,
       );
     }
     this.#nc = nc;

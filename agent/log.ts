@@ -51,6 +51,29 @@ export interface LoggerOptions {
    * @default {{}}
    */
   fields?: LogFields;
+  /**
+   * Strings never to write (passwords, tokens): each is replaced by `***`
+   * wherever it appears in a field's value. Empty strings are ignored.
+   *
+   * @default {[]}
+   */
+  secrets?: readonly string[];
+}
+
+/** Options of {@linkcode Logger.child}. */
+export interface ChildLoggerOptions {
+  /**
+   * Events below this level are not written.
+   *
+   * @default the parent's level
+   */
+  level?: LogLevel;
+  /**
+   * More strings never to write, on top of the parent's.
+   *
+   * @default {[]}
+   */
+  secrets?: readonly string[];
 }
 
 const encoder = new TextEncoder();
@@ -82,16 +105,19 @@ export class Logger {
   #write: (line: string) => void;
   #level: LogLevel;
   #fields: LogFields;
+  #secrets: string[];
 
   /** Builds a logger; see {@linkcode LoggerOptions}. */
   constructor(options: LoggerOptions = {}) {
     this.#write = options.write ?? writeStderr;
     this.#level = options.level ?? LogLevel.Info;
+    this.#secrets = secretForms(options.secrets ?? []);
     this.#fields = options.fields ?? {};
   }
 
   /**
-   * A logger writing to the same place whose events also carry `fields`.
+   * A logger writing to the same place whose events also carry `fields`,
+   * which also hides `options.secrets`, at `options.level` if given.
    *
    * @example
    * ```ts
@@ -99,12 +125,27 @@ export class Logger {
    * const log = new Logger().child({ device_id: "d1" });
    * ```
    */
-  child(fields: LogFields): Logger {
+  child(fields: LogFields, options: ChildLoggerOptions = {}): Logger {
     return new Logger({
       write: this.#write,
-      level: this.#level,
+      level: options.level ?? this.#level,
       fields: { ...this.#fields, ...fields },
+      secrets: [...this.#secrets, ...options.secrets ?? []],
     });
+  }
+
+  /**
+   * Whether events at `level` are written: check it before building
+   * costly fields.
+   *
+   * @example
+   * ```ts
+   * import { Logger } from "@harmony/fleet/agent";
+   * new Logger({ level: "info" }).isEnabled("debug"); // false
+   * ```
+   */
+  isEnabled(level: LogLevel): boolean {
+    return RANK[level] >= RANK[this.#level];
   }
 
   /** Writes a `debug` event. @example `log.debug("command_received", { verb: "ping" })` */
@@ -150,6 +191,11 @@ export class Logger {
         record[key] = value instanceof Error ? describeError(value) : value;
       }
     }
+    if (this.#secrets.length > 0) {
+      for (const key of Object.keys(record)) {
+        record[key] = this.#scrub(record[key]);
+      }
+    }
     let line: string;
     try {
       line = JSON.stringify(record);
@@ -163,6 +209,43 @@ export class Logger {
     }
     this.#write(line);
   }
+
+  /** `value` with every secret replaced by `***`, in strings at any depth. */
+  #scrub(value: unknown): unknown {
+    if (this.#secrets.length === 0) return value;
+    if (typeof value === "string") {
+      let text = value;
+      for (const secret of this.#secrets) {
+        if (text.includes(secret)) text = text.replaceAll(secret, "***");
+      }
+      return text;
+    }
+    if (value instanceof Error) return this.#scrub(describeError(value));
+    if (Array.isArray(value)) return value.map((item) => this.#scrub(item));
+    if (isPlainObject(value)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, this.#scrub(v)]),
+      );
+    }
+    return value;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** Each secret as given, and as it may appear percent-encoded; longest first. */
+function secretForms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret === "") continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
 }
 
 /**

@@ -14,10 +14,21 @@ import { PACKAGE_VERSION } from "../contracts/mod.ts";
 const SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGINT"];
 
 /**
+ * The same signal again within this many milliseconds of the first is the
+ * same request to stop, not a second one: a terminal's Ctrl-C sends SIGINT
+ * to every process of the foreground group, and `deno task` forwards it to
+ * the agent once more, so one Ctrl-C arrives twice within a few
+ * milliseconds. A person pressing Ctrl-C again does so later than this.
+ */
+const SAME_SIGNAL_WINDOW_MS = 1000;
+
+/**
  * Runs the agent for `args` (command-line arguments) and returns the exit
  * code: 0 stopped by a signal, 1 internal error, 2 usage/config/runtime, 3
  * NATS authentication failed, 4 NATS refused the subscription or closed
- * the connection for good. A second SIGTERM/SIGINT exits at once with 1.
+ * the connection for good. SIGTERM/SIGINT stop gracefully; the same signal
+ * again within 1 s is taken as the same one (logged `signal_repeated`);
+ * any later or other signal exits at once with 1 (`shutdown_forced`).
  *
  * @example
  * ```ts ignore
@@ -55,13 +66,27 @@ export async function main(args: readonly string[]): Promise<number> {
   }
 
   const controller = new AbortController();
+  let first: { signal: Deno.Signal; at: number } | undefined;
   const onSignal = (signal: Deno.Signal) => () => {
-    if (controller.signal.aborted) {
-      logger.warn("shutdown_forced", { signal });
-      Deno.exit(AgentExitCode.Internal);
+    const now = performance.now();
+    if (first === undefined) {
+      first = { signal, at: now };
+      logger.info("signal_received", { signal });
+      controller.abort(signal);
+      return;
     }
-    logger.info("signal_received", { signal });
-    controller.abort(signal);
+    const sinceMs = Math.round(now - first.at);
+    if (signal === first.signal && sinceMs < SAME_SIGNAL_WINDOW_MS) {
+      logger.info("signal_repeated", {
+        signal,
+        since_first_ms: sinceMs,
+        message:
+          `Taken as the same ${signal} (a terminal's Ctrl-C reaches the agent twice under \`deno task\`); send it again after ${SAME_SIGNAL_WINDOW_MS} ms to force the exit`,
+      });
+      return;
+    }
+    logger.warn("shutdown_forced", { signal, since_first_ms: sinceMs });
+    Deno.exit(AgentExitCode.Internal);
   };
   const listeners = SIGNALS.map((signal) =>
     [signal, onSignal(signal)] as const

@@ -31,6 +31,7 @@ import {
 import { parseAgentConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { runAgent } from "./run_agent.ts";
+import { MainProcess } from "./_test_main_process.ts";
 
 const DEVICE = "main-dev-1";
 const CREDENTIALS = { user: `device-${DEVICE}`, password: "device-pw" };
@@ -100,12 +101,17 @@ async function runMain(args: string[]): Promise<{
   stderr: string;
   events: AgentLogEvent[];
 }> {
+  // An agent that should have exited but runs on is killed, so the test
+  // fails instead of hanging.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", DENO_CONFIG, MAIN, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+    signal: controller.signal,
+  }).output().finally(() => clearTimeout(timer));
   const decoder = new TextDecoder();
   const stderr = decoder.decode(output.stderr);
   return {
@@ -141,6 +147,39 @@ Deno.test("agent/main.ts --help documents usage, log format and exit codes", asy
   assert.match(stdout, /Exit codes:/);
   assert.match(stdout, /3 {2}NATS authentication failed/);
   assert.match(stdout, /"event":"<name>"/);
+  assert.match(stdout, /"event":"commands"/);
+  assert.match(stdout, /successful ping gets it at debug only/);
+  assert.match(
+    stdout,
+    /heartbeat_interval_s = 10\s+default 10;[^\n]*0\.1 to 86400/,
+  );
+});
+
+Deno.test("agent/main.ts --help lists every config table and key, with defaults and ranges", async () => {
+  const { code, stdout } = await runMain(["--help"]);
+  assert.equal(code, 0);
+  const config = stdout.slice(stdout.indexOf("Config file"));
+  const keys: [string, string[]][] = [
+    [
+      "agent",
+      ["device_id", "runtime_enabled", "heartbeat_interval_s", "log_level"],
+    ],
+    ["nats", ["servers", "user", "password", "token", "creds_file"]],
+  ];
+  for (const [table, names] of keys) {
+    assert.match(config, new RegExp(`^ {2}\\[${table}\\]$`, "m"), table);
+    const section = config.slice(config.indexOf(`[${table}]`));
+    for (const name of names) {
+      assert.match(section, new RegExp(`^ {4}${name} = `, "m"), name);
+    }
+  }
+  assert.match(config, /runtime_enabled = true\s+default true/);
+  assert.match(
+    config,
+    /heartbeat_interval_s = 10\s+default 10; .*0\.1 to 86400/,
+  );
+  assert.match(config, /port 1–65535/);
+  assert.match(config, /unknown keys? (is|are) an error/);
 });
 
 Deno.test("agent/main.ts --version prints the package version", async () => {
@@ -184,24 +223,76 @@ Deno.test("agent/main.ts exits 2 naming the key of an invalid config", async () 
   assert.match(String(event?.message), /unknown key "nats.pasword"/);
 });
 
-Deno.test("agent/main.ts exits 2 when the creds file is missing", async () => {
+Deno.test("agent/main.ts exits 2 naming nats.creds_file when the creds file is missing or unparseable", async () => {
   await using dir = await tempDir("agent-test-");
   const path = join(dir.path, "agent.toml");
+  const creds = join(dir.path, "device.creds");
   await Deno.writeTextFile(
     path,
-    `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = ["nats://127.0.0.1:1"]\ncreds_file = "nope.creds"\n`,
+    `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = ["nats://127.0.0.1:1"]\ncreds_file = "device.creds"\n`,
   );
-  const { code, events } = await runMain(["--config", path]);
-  assert.equal(code, 2);
-  const event = events.find((e) => e.event === "config_invalid");
-  assert.match(
-    String(event?.message),
-    new RegExp(
-      `Cannot read the NATS credentials file "${
-        join(dir.path, "nope.creds")
-      }" \\(nats.creds_file\\): the file does not exist`,
-    ),
-  );
+  for (
+    const [content, problem] of [
+      [undefined, "the file does not exist"],
+      ["garbage\n", 'no "BEGIN NATS USER JWT" block'],
+    ]
+  ) {
+    if (content !== undefined) await Deno.writeTextFile(creds, content);
+    const { code, stderr, events } = await runMain(["--config", path]);
+    assert.equal(code, 2, stderr);
+    const event = events.find((e) => e.event === "config_invalid");
+    assert.equal(event?.key, "nats.creds_file", stderr);
+    assert.ok(
+      String(event?.message).includes(
+        `Cannot use NATS credentials file "${creds}": ${problem}`,
+      ),
+      stderr,
+    );
+    assert.ok(!events.some((e) => e.event === "nats_connect_failed"), stderr);
+  }
+});
+
+Deno.test("agent/main.ts exits 2 naming nats.servers for a server URL that can never work", async () => {
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  for (
+    const server of [
+      "::::",
+      "nats://127.0.0.1:99999",
+      "ws://127.0.0.1:8080",
+      "%%%",
+    ]
+  ) {
+    await Deno.writeTextFile(path, agentToml(server));
+    const { code, stderr, events } = await runMain(["--config", path]);
+    assert.equal(code, 2, stderr);
+    const event = events.find((e) => e.event === "config_invalid");
+    assert.equal(event?.key, "nats.servers", stderr);
+    assert.match(String(event?.message), /Invalid NATS server URL/);
+    assert.ok(!events.some((e) => e.event === "nats_connect_failed"), stderr);
+  }
+});
+
+Deno.test("agent/main.ts exits 2 on a heartbeat_interval_s out of range, writing only JSON lines", async () => {
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  for (const seconds of [2147484, 0.000001]) {
+    await Deno.writeTextFile(
+      path,
+      renderAgentConfig({
+        deviceId: DEVICE,
+        servers: "nats://127.0.0.1:1",
+        credentials: CREDENTIALS,
+        heartbeatIntervalS: seconds,
+      }),
+    );
+    const { code, stderr, events } = await runMain(["--config", path]);
+    assert.equal(code, 2, stderr);
+    const event = events.find((e) => e.event === "config_invalid");
+    assert.equal(event?.key, "agent.heartbeat_interval_s");
+    assert.match(String(event?.message), /from 0\.1 to 86400/);
+    assertJsonLines(stderr);
+  }
 });
 
 Deno.test("agent/main.ts refuses to start when CONTAINER_HOST names no socket", async () => {
@@ -308,6 +399,55 @@ Deno.test("agent/main.ts serves ping, rejects bad requests, beats, and exits 0 o
   }
 });
 
+Deno.test("agent/main.ts writes no line per successful ping at info, one per failed command, and a commands summary when it stops", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  await using agent = await startAgent(dir.path, nats.url);
+  const nc = await connectAdmin(nats.url);
+  try {
+    await waitForAgentEvent(agent, "ready");
+    await Promise.all(Array.from({ length: 50 }, () => ping(nc)));
+    const bad = await ping(nc, "{oops", "req-bad");
+    assert.equal(decodeErrorReply(bad.data).kind, "bad_request");
+  } finally {
+    await nc.close();
+  }
+  assert.equal((await agent.stop("SIGTERM")).code, 0);
+  const { log, events } = await outcome(agent);
+  const commands = events.filter((e) => e.event === "command");
+  assert.equal(commands.length, 1, log);
+  assert.equal(commands[0].level, "info");
+  assert.equal(commands[0].outcome, "bad_request");
+  assert.equal(commands[0].request_id, "req-bad");
+  const summary = events.find((e) => e.event === "commands");
+  assert.equal(summary?.level, "info", log);
+  assert.deepEqual(summary?.counts, { ping: { ok: 50, bad_request: 1 } });
+  assert.equal(events.at(-1)?.event, "stopped");
+});
+
+Deno.test('agent/main.ts with log_level = "debug" writes a line per ping', async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(
+    path,
+    agentToml(nats.url).replace("[agent]\n", '[agent]\nlog_level = "debug"\n'),
+  );
+  await using agent = MainProcess.start(path);
+  await agent.waitForEvent("ready");
+  const nc = await connectAdmin(nats.url);
+  try {
+    await ping(nc, "", "req-debug");
+  } finally {
+    await nc.close();
+  }
+  const line = await agent.waitForEvent("command");
+  assert.equal(line.level, "debug");
+  assert.equal(line.request_id, "req-debug");
+  agent.signalGroup("SIGTERM");
+  assert.equal((await agent.exit()).code, 0);
+});
+
 Deno.test("agent/main.ts reports podman as its runtime when the socket answers (stand-in server)", async () => {
   await using nats = await startNats();
   await using dir = await tempDir("agent-test-");
@@ -329,6 +469,49 @@ Deno.test("agent/main.ts reports podman as its runtime when the socket answers (
   } finally {
     await nc.close();
   }
+});
+
+Deno.test("agent/main.ts under `deno task agent` exits 0 after a graceful stop on a terminal's Ctrl-C (SIGINT to its process group), 10 times", async () => {
+  // The terminal signals every process of the group, and `deno task`
+  // forwards the signal to the agent once more: two SIGINTs, one Ctrl-C.
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(path, agentToml(nats.url));
+  for (let run = 1; run <= 10; run++) {
+    await using agent = MainProcess.start(path, { task: true });
+    await agent.waitForEvent("ready");
+    agent.signalGroup("SIGINT");
+    const { code, stderr } = await agent.exit();
+    const events = parseAgentLog(stderr).map((e) => e.event);
+    assert.equal(code, 0, `run ${run}:\n${stderr}`);
+    assert.equal(events.at(-1), "stopped", `run ${run}:\n${stderr}`);
+    assert.ok(!events.includes("shutdown_forced"), `run ${run}:\n${stderr}`);
+  }
+});
+
+Deno.test("agent/main.ts exits 1 at once on a second SIGINT sent more than 1 s after the first", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(path, agentToml(nats.url));
+  await using agent = MainProcess.start(path, { task: true });
+  await agent.waitForEvent("ready");
+  // Without a server the drain cannot finish: the graceful stop hangs
+  // until its 10 s timeout, which the second Ctrl-C cuts short.
+  await nats[Symbol.asyncDispose]();
+  await agent.waitForEvent("nats_disconnected");
+  agent.signalGroup("SIGINT");
+  await agent.waitForEvent("shutting_down");
+  // A person pressing Ctrl-C again, later than the 1 s that counts as the
+  // same Ctrl-C (not a wait for a condition: the delay is the subject).
+  await new Promise((resolve) => setTimeout(resolve, 1_300));
+  agent.signalGroup("SIGINT");
+  const { code, stderr } = await agent.exit(5_000);
+  assert.equal(code, 1, stderr);
+  const events = parseAgentLog(stderr).map((e) => e.event);
+  assert.equal(events.at(-1), "shutdown_forced", stderr);
+  assert.ok(!events.includes("stopped"), stderr);
 });
 
 Deno.test("agent/main.ts keeps trying until NATS comes up", async () => {
@@ -397,6 +580,89 @@ Deno.test("agent/main.ts exits 3 naming authentication on a wrong password, with
   }
 });
 
+/** An agent config with credentials only in the server URL. */
+function urlCredentialsToml(server: string): string {
+  return `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = [${
+    JSON.stringify(server)
+  }]\n`;
+}
+
+Deno.test("agent/main.ts connects with credentials from a server URL (password starting with a digit) and answers ping", async () => {
+  const password = "9pw-starts-with-a-digit";
+  await using nats = await NatsServerProcess.start({
+    config: {
+      admin: TEST_ADMIN,
+      devices: [{ deviceId: DEVICE, user: CREDENTIALS.user, password }],
+    },
+  });
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(
+    path,
+    urlCredentialsToml(
+      `nats://${CREDENTIALS.user}:${password}@127.0.0.1:${nats.port}`,
+    ),
+  );
+  await using agent = MainProcess.start(path);
+  const starting = await agent.waitForEvent("starting");
+  assert.deepEqual(starting.servers, [`nats://127.0.0.1:${nats.port}`]);
+  await agent.waitForEvent("ready");
+  const nc = await connectAdmin(nats.url);
+  try {
+    assert.equal(decodePingReply((await ping(nc)).data).device_id, DEVICE);
+  } finally {
+    await nc.close();
+  }
+  agent.signalGroup("SIGTERM");
+  const { code, stderr } = await agent.exit();
+  assert.equal(code, 0, stderr);
+  assert.ok(!stderr.includes(password), stderr);
+});
+
+Deno.test("agent/main.ts never writes a password given in a server URL to stderr", async () => {
+  const password = "7wrong-secret";
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  // A reachable server refusing the password: nats_auth_failed, exit 3.
+  await Deno.writeTextFile(
+    path,
+    urlCredentialsToml(
+      `nats://${CREDENTIALS.user}:${password}@127.0.0.1:${nats.port}`,
+    ),
+  );
+  {
+    await using agent = MainProcess.start(path);
+    const { code, stderr } = await agent.exit();
+    assert.equal(code, 3, stderr);
+    assert.ok(
+      parseAgentLog(stderr).some((e) => e.event === "nats_auth_failed"),
+      stderr,
+    );
+    assert.ok(!stderr.includes(password), stderr);
+  }
+  // No server at all: nats_connect_failed, again and again.
+  await Deno.writeTextFile(
+    path,
+    urlCredentialsToml(
+      `nats://${CREDENTIALS.user}:${password}@127.0.0.1:${pickFreePort()}`,
+    ),
+  );
+  {
+    await using agent = MainProcess.start(path);
+    await waitFor(
+      "two nats_connect_failed events",
+      () =>
+        agent.events().filter((e) => e.event === "nats_connect_failed")
+          .length >= 2,
+    );
+    agent.signalGroup("SIGTERM");
+    const { code, stderr } = await agent.exit();
+    assert.equal(code, 0, stderr);
+    assert.ok(!stderr.includes(password), stderr);
+  }
+});
+
 Deno.test("runAgent() finishes the request in flight on shutdown, then returns 0", async () => {
   await using nats = await startNats();
   const config = parseAgentConfig(agentToml(nats.url));
@@ -453,4 +719,22 @@ Deno.test("runAgent() finishes the request in flight on shutdown, then returns 0
   } finally {
     await nc.close();
   }
+});
+
+Deno.test("runAgent() returns 2 naming nats.creds_file when the creds file cannot be used", async () => {
+  await using dir = await tempDir("agent-test-");
+  // parseAgentConfig() does not read the file; runAgent() must not retry.
+  const config = parseAgentConfig(
+    `[agent]\ndevice_id = "${DEVICE}"\nruntime_enabled = false\n[nats]\nservers = ["nats://127.0.0.1:1"]\ncreds_file = "missing.creds"\n`,
+    { path: join(dir.path, "agent.toml") },
+  );
+  const logs: Record<string, unknown>[] = [];
+  const code = await runAgent(config, {
+    logger: new Logger({ write: (line) => logs.push(JSON.parse(line)) }),
+  });
+  assert.equal(code, 2);
+  const event = logs.find((l) => l.event === "config_invalid");
+  assert.equal(event?.key, "nats.creds_file");
+  assert.match(String(event?.message), /the file does not exist/);
+  assert.ok(!logs.some((l) => l.event === "nats_connect_failed"));
 });

@@ -21,6 +21,7 @@
  *
  * @module
  */
+export * from "./command_log.ts";
 export * from "./command_server.ts";
 export * from "./config.ts";
 export * from "./exit_codes.ts";

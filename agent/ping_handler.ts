@@ -1,4 +1,5 @@
 import {
+  encodeJson,
   PACKAGE_VERSION,
   type PingReply,
   type Runtime,
@@ -31,17 +32,23 @@ export interface AgentIdentity {
  * ```
  */
 export function pingReply(identity: AgentIdentity): PingReply {
-  const elapsedMs = performance.now() - (identity.startedAt ?? 0);
   return {
     device_id: identity.deviceId,
     agent_version: PACKAGE_VERSION,
-    uptime_s: Math.max(0, Math.floor(elapsedMs / 1000)),
+    uptime_s: uptimeSeconds(identity),
     runtime: identity.runtime,
   };
 }
 
+function uptimeSeconds(identity: AgentIdentity): number {
+  const elapsedMs = performance.now() - (identity.startedAt ?? 0);
+  return Math.max(0, Math.floor(elapsedMs / 1000));
+}
+
 /**
- * The `ping` handler: answers with {@linkcode pingReply}.
+ * The `ping` handler: answers with {@linkcode pingReply}, JSON-encoded. The
+ * bytes change only when `uptime_s` does, so they are encoded once a second
+ * at most and reused in between: a ping costs no object and no JSON.
  *
  * @example
  * ```ts
@@ -50,5 +57,14 @@ export function pingReply(identity: AgentIdentity): PingReply {
  * ```
  */
 export function pingHandler(identity: AgentIdentity): CommandHandler {
-  return () => pingReply(identity);
+  let uptime = -1;
+  let body: Uint8Array = new Uint8Array(0);
+  return () => {
+    const now = uptimeSeconds(identity);
+    if (now !== uptime) {
+      body = encodeJson(pingReply(identity));
+      uptime = now;
+    }
+    return body;
+  };
 }

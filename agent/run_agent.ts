@@ -1,7 +1,7 @@
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-import { credsAuthenticator, errors as natsErrors } from "@nats-io/nats-core";
+import { errors as natsErrors } from "@nats-io/nats-core";
 import { PACKAGE_VERSION, type Runtime } from "../contracts/mod.ts";
-import { connect } from "../nats/mod.ts";
+import { authConnectionOptions, connect, NatsAuthError } from "../nats/mod.ts";
 import { CommandServer, CommandServerError } from "./command_server.ts";
 import type { CommandHandlers } from "./handler.ts";
 import type { AgentConfig } from "./config.ts";
@@ -78,9 +78,16 @@ export async function runAgent(
   config: AgentConfig,
   options: RunAgentOptions = {},
 ): Promise<AgentExitCode> {
-  const log = (options.logger ?? new Logger()).child({
-    device_id: config.deviceId,
-  });
+  const { password, token } = config.nats;
+  const log = (options.logger ?? new Logger()).child(
+    { device_id: config.deviceId },
+    // Belt and braces: no line may carry them, whatever a library puts in
+    // an error message.
+    {
+      secrets: [password, token].filter((s) => s !== undefined),
+      level: config.logLevel,
+    },
+  );
   const signal = options.signal ?? new AbortController().signal;
   const startedAt = options.startedAt ?? 0;
   log.info("starting", {
@@ -106,9 +113,10 @@ export async function runAgent(
   try {
     connectionOptions = await natsOptions(config);
   } catch (error) {
+    if (!(error instanceof NatsAuthError)) throw error;
     log.error("config_invalid", {
-      message: (error as Error).message,
-      key: "nats.creds_file",
+      message: error.message,
+      key: error.path !== undefined ? "nats.creds_file" : "nats",
     });
     return AgentExitCode.Config;
   }
@@ -216,35 +224,14 @@ export async function runAgent(
 }
 
 async function natsOptions(config: AgentConfig): Promise<ConnectionOptions> {
-  const { servers, user, password, token, credsFile } = config.nats;
-  const options: ConnectionOptions = {
-    servers,
+  return {
+    servers: config.nats.servers,
     name: `fleet-agent ${config.deviceId}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     timeout: 5000,
+    ...await authConnectionOptions(config.nats),
   };
-  if (user !== undefined) {
-    options.user = user;
-    options.pass = password;
-  }
-  if (token !== undefined) options.token = token;
-  if (credsFile !== undefined) {
-    let creds: Uint8Array;
-    try {
-      creds = await Deno.readFile(credsFile);
-    } catch (error) {
-      const problem = error instanceof Deno.errors.NotFound
-        ? "the file does not exist"
-        : (error as Error).message;
-      throw new Error(
-        `Cannot read the NATS credentials file "${credsFile}" (nats.creds_file): ${problem}`,
-        { cause: error },
-      );
-    }
-    options.authenticator = credsAuthenticator(creds);
-  }
-  return options;
 }
 
 /**

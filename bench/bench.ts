@@ -1,11 +1,18 @@
 // `deno task bench`: ping overhead against a raw request, local stack
-// bring-up and teardown, and how fast an offline device fails. Prints a
-// table, then one JSON object as the very last line.
+// bring-up and teardown, how fast an offline device fails, and one agent's
+// throughput and memory under 200 pings in flight against a trivial
+// responder's. Prints a table, then one JSON object as the very last line.
 import { Empty } from "@nats-io/nats-core";
 import { deviceCommandSubject, Verb } from "../contracts/mod.ts";
 import { DeviceOfflineError, FleetCommandsClient } from "../operator/mod.ts";
 import { Stack } from "../e2e/mod.ts";
 import { median, percentile } from "./stats.ts";
+import {
+  FLOOD_AGENT_PINGS,
+  FLOOD_IN_FLIGHT,
+  FLOOD_RAW_PINGS,
+  measureThroughput,
+} from "./_throughput.ts";
 
 const PING_ROUNDS = 3000;
 const PING_WARMUP = 300;
@@ -77,10 +84,17 @@ const round3 = (value: number) => Math.round(value * 1000) / 1000;
 const stackTimes = await measureStack();
 let pingTimes: { ping: number[]; raw: number[] };
 let offline: number[];
+let throughput: Awaited<ReturnType<typeof measureThroughput>>;
 {
   await using stack = await Stack.bringUp({ devices: 1 });
   pingTimes = await measurePing(stack);
   offline = await measureOffline(stack);
+}
+{
+  // A fresh agent, so that its idle RSS is that of an agent that has done
+  // nothing yet.
+  await using stack = await Stack.bringUp({ devices: 1 });
+  throughput = await measureThroughput(stack);
 }
 
 const result = {
@@ -92,6 +106,12 @@ const result = {
   bringup_ms_p50: round1(median(stackTimes.bringUp)),
   teardown_ms_p50: round1(median(stackTimes.teardown)),
   offline_ms_p50: round3(median(offline)),
+  agent_pings_per_s: Math.round(throughput.agentPerS),
+  raw_responder_pings_per_s: Math.round(throughput.rawPerS),
+  agent_vs_raw_throughput: round3(throughput.agentPerS / throughput.rawPerS),
+  agent_idle_rss_mb: round1(throughput.idleRss / 2 ** 20),
+  agent_loaded_rss_mb: round1(throughput.loadedRss / 2 ** 20),
+  agent_rss_growth: round3(throughput.loadedRss / throughput.idleRss),
 };
 
 const rows: Array<[string, string, string, string]> = [
@@ -131,6 +151,30 @@ const rows: Array<[string, string, string, string]> = [
     `${result.offline_ms_p50} ms`,
     `${round3(percentile(offline, 99))} ms`,
     "≤ 5 ms",
+  ],
+  [
+    `agent pings/s, ${FLOOD_IN_FLIGHT} in flight (n=${FLOOD_AGENT_PINGS})`,
+    `${result.agent_pings_per_s}/s`,
+    "",
+    "",
+  ],
+  [
+    `raw responder pings/s, same client (n=${FLOOD_RAW_PINGS})`,
+    `${result.raw_responder_pings_per_s}/s`,
+    "",
+    "",
+  ],
+  [
+    "agent / raw throughput",
+    `${result.agent_vs_raw_throughput}`,
+    "",
+    "≥ 0.7",
+  ],
+  [
+    `agent RSS after ${FLOOD_AGENT_PINGS} pings / idle`,
+    `${result.agent_rss_growth} (${result.agent_idle_rss_mb} → ${result.agent_loaded_rss_mb} MB)`,
+    "",
+    "≤ 1.3",
   ],
 ];
 const widths = rows[0].map((_, column) =>

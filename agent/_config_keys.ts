@@ -1,0 +1,113 @@
+// Every key of the agent's TOML config, with its default and range: one
+// list for the unknown-key check (config.ts) and for `--help` (_args.ts).
+// Private to agent/; the constants are exported by config.ts.
+
+import { LogLevel } from "./log.ts";
+
+/** The values of `[agent] log_level`, lowest first. */
+export const LOG_LEVELS: readonly LogLevel[] = Object.values(LogLevel);
+
+/** Default of `[agent] heartbeat_interval_s`. */
+export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
+/**
+ * Smallest `[agent] heartbeat_interval_s`: ten beats a second per device is
+ * already more than anyone watching heartbeats needs.
+ */
+export const MIN_HEARTBEAT_INTERVAL_S = 0.1;
+/**
+ * Largest `[agent] heartbeat_interval_s`: a day. Well below what a timer
+ * can hold (2^31 - 1 ms, about 24.8 days), beyond which it would fire at
+ * once, over and over.
+ */
+export const MAX_HEARTBEAT_INTERVAL_S = 86_400;
+
+/** One key of a config table. */
+export interface ConfigKey {
+  /** Its name in the table. */
+  name: string;
+  /** A value as it would be written, e.g. `10` or `"<id>"`. */
+  example: string;
+  /** Lines saying whether it is required, its default, its range. */
+  help: readonly string[];
+}
+
+/** The tables of the config, in order, and their keys. */
+export const CONFIG_TABLES: Readonly<Record<string, readonly ConfigKey[]>> = {
+  agent: [
+    {
+      name: "device_id",
+      example: '"vm-device-00"',
+      help: ["required; 1–128 characters of A-Z a-z 0-9 _ -"],
+    },
+    {
+      name: "runtime_enabled",
+      example: "true",
+      help: [
+        "default true; true: the podman API socket must answer at start",
+        "(CONTAINER_HOST, else $XDG_RUNTIME_DIR/podman/podman.sock, else",
+        '/run/podman/podman.sock); false: no podman, runtime "disabled"',
+      ],
+    },
+    {
+      name: "heartbeat_interval_s",
+      example: String(DEFAULT_HEARTBEAT_INTERVAL_S),
+      help: [
+        `default ${DEFAULT_HEARTBEAT_INTERVAL_S}; seconds between heartbeats, from ${MIN_HEARTBEAT_INTERVAL_S} to ${MAX_HEARTBEAT_INTERVAL_S}`,
+      ],
+    },
+    {
+      name: "log_level",
+      example: '"info"',
+      help: [
+        `default "info"; one of ${LOG_LEVELS.map((l) => `"${l}"`).join(", ")};`,
+        'at "info" a successful ping is only counted (in a "commands" line',
+        'every 60 s); "debug" adds a "command" line per ping',
+      ],
+    },
+  ],
+  nats: [
+    {
+      name: "servers",
+      example: '["nats://127.0.0.1:4222"]',
+      help: [
+        "required; tried in order; nats://host[:port] or tls://host[:port]",
+        "(tls: TLS required); port 1–65535, default 4222; user:password@",
+        "or token@ in a URL are taken as the credentials",
+      ],
+    },
+    {
+      name: "user",
+      example: '"device-vm-device-00"',
+      help: ["user/password authentication (with password)"],
+    },
+    { name: "password", example: '"…"', help: ["needs user"] },
+    { name: "token", example: '"…"', help: ["token authentication"] },
+    {
+      name: "creds_file",
+      example: '"device.creds"',
+      help: [
+        "NATS .creds file (user JWT + NKey seed), relative to the config",
+        "file's folder; read and checked at start",
+      ],
+    },
+  ],
+};
+
+/** The config's keys as `--help` lists them. */
+export function configKeysHelp(): string {
+  const lines = [
+    "Config file (TOML; an unknown key is an error, exit 2):",
+  ];
+  for (const [table, keys] of Object.entries(CONFIG_TABLES)) {
+    lines.push(`  [${table}]`);
+    for (const key of keys) {
+      lines.push(`    ${key.name} = ${key.example}`);
+      for (const help of key.help) lines.push(`        ${help}`);
+    }
+  }
+  lines.push(
+    "  Credentials: at most one of user/password, token, creds_file or URL",
+    "  credentials; none for a server without authentication.",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,137 @@
+// The [nats] table of the agent config: server URLs checked with
+// parseServerUrl(s) and kept without user info, credentials in URLs moved
+// to user/password or token, credentials checked for conflicts. Private to agent/;
+// see config.ts.
+import { dirname, isAbsolute, resolve } from "node:path";
+import {
+  parseServerUrl,
+  parseServerUrls,
+  ServerUrlError,
+  type UrlCredentials,
+} from "../nats/mod.ts";
+import type { AgentNatsConfig } from "./config.ts";
+import {
+  describe,
+  describeType,
+  type Fail,
+  type Table,
+} from "./_config_values.ts";
+
+const SERVERS_EXPECTED =
+  'a non-empty array of server URLs, e.g. ["nats://127.0.0.1:4222"]';
+
+/** Reads the `[nats]` table; `path` is the config file, the base of a relative `creds_file`. */
+export function natsConfig(
+  nats: Table,
+  path: string,
+  fail: Fail,
+): AgentNatsConfig {
+  const servers = nats.servers;
+  if (servers === undefined) {
+    fail(
+      'missing required key "nats.servers" (an array of server URLs such as ["nats://127.0.0.1:4222"])',
+      "nats.servers",
+    );
+  }
+  if (!Array.isArray(servers) || servers.length === 0) {
+    fail(
+      `key "nats.servers" must be ${SERVERS_EXPECTED}, got ${
+        describe(servers)
+      }`,
+      "nats.servers",
+    );
+  }
+  (servers as unknown[]).forEach((server, index) => {
+    if (typeof server !== "string") {
+      fail(
+        `key "nats.servers" must be ${SERVERS_EXPECTED}; entry ${index} is ${
+          describe(server)
+        }`,
+        "nats.servers",
+      );
+    }
+    try {
+      parseServerUrl(server);
+    } catch (error) {
+      if (!(error instanceof ServerUrlError)) throw error;
+      // The message quotes the URL with any password or token as ***.
+      fail(
+        `key "nats.servers" entry ${index}: ${error.message}`,
+        "nats.servers",
+        {
+          cause: error,
+        },
+      );
+    }
+  });
+
+  let urls: string[];
+  let urlCredentials: UrlCredentials | undefined;
+  try {
+    ({ urls, credentials: urlCredentials } = parseServerUrls(
+      servers as string[],
+    ));
+  } catch (error) {
+    if (!(error instanceof ServerUrlError)) throw error;
+    return fail(`key "nats.servers": ${error.message}`, "nats.servers", {
+      cause: error,
+    });
+  }
+  if (urlCredentials !== undefined) {
+    const also = ["user", "password", "token", "creds_file"].find((key) =>
+      nats[key] !== undefined
+    );
+    if (also !== undefined) {
+      fail(
+        `key "nats.servers" carries credentials in a URL and "nats.${also}" is set too; give them one way`,
+        "nats.servers",
+      );
+    }
+    // Only URLs without user info are kept: they are what is dialled and logged.
+    return { servers: urls, ...urlCredentials };
+  }
+
+  const config: AgentNatsConfig = { servers: urls };
+  for (const key of ["user", "password", "token", "creds_file"] as const) {
+    const value = nats[key];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || value === "") {
+      const secret = key === "password" || key === "token";
+      fail(
+        `key "nats.${key}" must be a non-empty string, got ${
+          secret ? describeType(value) : describe(value)
+        }`,
+        `nats.${key}`,
+      );
+    }
+  }
+  const { user, password, token, creds_file: credsFile } = nats as Record<
+    string,
+    string | undefined
+  >;
+  if (password !== undefined && user === undefined) {
+    fail('key "nats.password" is set but "nats.user" is not', "nats.password");
+  }
+  const methods = [
+    user !== undefined ? "nats.user" : undefined,
+    token !== undefined ? "nats.token" : undefined,
+    credsFile !== undefined ? "nats.creds_file" : undefined,
+  ].filter((method) => method !== undefined);
+  if (methods.length > 1) {
+    fail(
+      `keys ${
+        methods.map((key) => `"${key}"`).join(" and ")
+      } cannot be used together; choose one of user/password, token or creds_file`,
+      methods[1],
+    );
+  }
+  if (user !== undefined) config.user = user;
+  if (password !== undefined) config.password = password;
+  if (token !== undefined) config.token = token;
+  if (credsFile !== undefined) {
+    config.credsFile = isAbsolute(credsFile)
+      ? credsFile
+      : resolve(dirname(path), credsFile);
+  }
+  return config;
+}
