@@ -16,6 +16,7 @@ import {
   Verb,
 } from "../contracts/mod.ts";
 import {
+  agentEvents,
   type AgentLogEvent,
   AgentProcess,
   type AgentProcessOptions,
@@ -54,7 +55,7 @@ function startNats(
 /** The agent of `DEVICE`, its config and log in `dir`. */
 function startAgent(
   dir: string,
-  servers: string,
+  servers: string | readonly string[],
   options: Partial<AgentProcessOptions> = {},
 ): Promise<AgentProcess> {
   return AgentProcess.start({
@@ -737,4 +738,41 @@ Deno.test("runAgent() returns 2 naming nats.creds_file when the creds file canno
   assert.equal(event?.key, "nats.creds_file");
   assert.match(String(event?.message), /the file does not exist/);
   assert.ok(!logs.some((l) => l.event === "nats_connect_failed"));
+});
+
+Deno.test("agent/main.ts connects at once through the second server when the first is dead, 5 times", async () => {
+  await using nats = await startNats();
+  for (let run = 1; run <= 5; run++) {
+    // A dir per run: a reused log file could show the last run's "ready".
+    await using dir = await tempDir("agent-test-");
+    const servers = [`nats://127.0.0.1:${pickFreePort()}`, nats.url];
+    await using agent = await startAgent(
+      dir.path,
+      run % 2 ? servers : servers.reverse(),
+    );
+    await waitForAgentEvent(agent, "ready");
+    const failed = (await agentEvents(agent)).filter((e) =>
+      e.event === "nats_connect_failed"
+    );
+    assert.deepEqual(failed, [], `run ${run}: the first connect gave up`);
+    const stopped = await agent.stop("SIGTERM");
+    assert.equal(stopped.code, 0, await Deno.readTextFile(agent.logPath));
+  }
+});
+
+Deno.test("agent/main.ts with a tls:// server that offers no TLS says so and never connects in clear", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir("agent-test-");
+  await using agent = await startAgent(
+    dir.path,
+    nats.url.replace("nats://", "tls://"),
+  );
+  const failed = await waitForAgentEvent(agent, "nats_connect_failed");
+  assert.match(
+    String(failed.error),
+    /TLS is required \(tls:\/\/ URL or tls option\) but the server does not offer it/,
+  );
+  const events = await agentEvents(agent);
+  assert.ok(!events.some((e) => e.event === "nats_connected"));
+  assert.equal((await agent.stop("SIGTERM")).code, 0);
 });

@@ -211,3 +211,13 @@ Deno.test("runCli() ping with a fractional --timeout gets an answer from a real 
     assert.match(stdout, /^frac-dev +ok /m);
   }
 });
+
+Deno.test("runCli() ping with a tls:// server that offers no TLS fails with the connection code, saying so", async () => {
+  await using server = await NatsServerProcess.start(SERVER);
+  await using _agents = await fakeAgents(server.url, ["dev-a"]);
+  const tls = server.url.replace("nats://", "tls://");
+  const { code, stderr } = await run([...auth(tls), "ping", "dev-a"]);
+  assert.equal(code, ExitCode.Connection, stderr);
+  assert.match(stderr, /TLS is required/);
+  assert.match(stderr, new RegExp(tls.replaceAll(".", "\\.")));
+});
