@@ -1,11 +1,7 @@
 // Test helper: the agent process (`deno run -A agent/main.ts --config …`,
 // or `deno task agent --config …`) in a process group of its own, as a
 // terminal runs it, with its stderr collected. Not published.
-import {
-  type AgentLogEvent,
-  parseAgentLog,
-  waitFor,
-} from "../e2e/_test_support.ts";
+import { type AgentLogEvent, parseAgentLog, waitFor } from "../testing/mod.ts";
 
 const DENO_CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const MAIN = new URL("./main.ts", import.meta.url).pathname;

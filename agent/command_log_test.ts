@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CommandLog } from "./command_log.ts";
 import { Logger, type LogLevel } from "./log.ts";
-import { waitFor } from "../e2e/_test_support.ts";
+import { waitFor } from "../testing/mod.ts";
 
 function collect(level: LogLevel = "info") {
   const lines: Record<string, unknown>[] = [];

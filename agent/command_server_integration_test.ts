@@ -19,11 +19,7 @@ import { HandlerError } from "./handler.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { Logger } from "./log.ts";
 import { pingReply } from "./ping_handler.ts";
-import {
-  NatsServerProcess,
-  TEST_ADMIN,
-  waitFor,
-} from "../e2e/_test_support.ts";
+import { NatsServerProcess, TEST_ADMIN, waitFor } from "../testing/mod.ts";
 
 const DEVICE = "dev-1";
 const SUBJECT = deviceCommandSubject(DEVICE, Verb.Ping);

@@ -28,7 +28,7 @@ import {
   TEST_ADMIN,
   waitFor,
   waitForAgentEvent,
-} from "../e2e/_test_support.ts";
+} from "../testing/mod.ts";
 import { parseAgentConfig } from "./config.ts";
 import { Logger } from "./log.ts";
 import { runAgent } from "./run_agent.ts";

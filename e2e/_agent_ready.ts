@@ -11,8 +11,8 @@ import {
   type PingReply,
   Verb,
 } from "../contracts/mod.ts";
-import type { AgentProcess } from "./agent_process.ts";
-import { timer } from "./_child.ts";
+import type { AgentProcess } from "../testing/agent_process.ts";
+import { timer } from "../testing/child_process.ts";
 
 /** Between pings while neither a heartbeat nor an answer has come. */
 const POLL_MS = 50;

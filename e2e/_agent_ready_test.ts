@@ -12,7 +12,7 @@ import {
   pickFreePort,
   tempDir,
   waitFor,
-} from "./_test_support.ts";
+} from "../testing/mod.ts";
 
 const beatOf = (deviceId: string) => ({
   device_id: deviceId,

@@ -2,7 +2,7 @@
  * The text `Stack.printDebugInfo()` prints, as in the plan's
  * "Observability" section. Private to `e2e/`.
  */
-import type { Credentials } from "./nats_server_config.ts";
+import type { Credentials } from "../testing/nats_server_config.ts";
 
 /** What the debug text is made of. */
 export interface DebugInfoFields {

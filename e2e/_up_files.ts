@@ -4,7 +4,7 @@
  * `fleet-up`. Private to `e2e/`.
  */
 import { shellQuote } from "./_debug_info.ts";
-import type { Credentials } from "./nats_server_config.ts";
+import type { Credentials } from "../testing/nats_server_config.ts";
 
 /** Name of the env file and of the nats CLI context. */
 export const UP_NAME = "fleet-up";

@@ -5,7 +5,7 @@ import {
   renderUpEnv,
   writeUpFiles,
 } from "./_up_files.ts";
-import { exists, tempDir } from "./_test_support.ts";
+import { exists, tempDir } from "../testing/mod.ts";
 
 const FIELDS = {
   namespace: "e2e-0badf00d",

@@ -30,23 +30,23 @@ export {
   type AgentProcessOptions,
   AgentStartError,
   renderAgentConfig,
-} from "./agent_process.ts";
+} from "../testing/agent_process.ts";
 export {
   findNatsServer,
   type FindNatsServerOptions,
   fleetCacheDir,
   NATS_SERVER_BIN_ENV,
   NatsServerNotFoundError,
-} from "./nats_server_binary.ts";
+} from "../testing/nats_server_binary.ts";
 export {
   type Credentials,
   type DeviceUser,
   type NatsServerConfigOptions,
   quoteNatsConfigString,
   renderNatsServerConfig,
-} from "./nats_server_config.ts";
+} from "../testing/nats_server_config.ts";
 export {
   NatsServerProcess,
   type NatsServerProcessOptions,
   NatsServerStartError,
-} from "./nats_server_process.ts";
+} from "../testing/nats_server_process.ts";

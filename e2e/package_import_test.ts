@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Stack } from "./stack.ts";
-import { tempDir } from "./_test_support.ts";
+import { tempDir } from "../testing/mod.ts";
 
 const PACKAGE_DIR = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 

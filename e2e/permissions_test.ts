@@ -6,7 +6,7 @@ import {
   assertPublishDenied,
   assertSubscribeDenied,
   watchErrors,
-} from "./_test_support.ts";
+} from "../testing/mod.ts";
 
 /** Connects to the stack as `deviceId`'s NATS user. */
 function connectAs(stack: Stack, deviceId: string): Promise<NatsConnection> {

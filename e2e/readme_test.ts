@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { parseAgentConfig } from "../agent/mod.ts";
-import { exists, processAlive, tempDir } from "./_test_support.ts";
+import { exists, processAlive, tempDir } from "../testing/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const README = await Deno.readTextFile(`${ROOT}README.md`);

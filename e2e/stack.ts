@@ -6,15 +6,15 @@
  */
 import type { NatsConnection } from "../nats/mod.ts";
 import { connect } from "../nats/mod.ts";
-import { AgentProcess } from "./agent_process.ts";
-import { findNatsServer } from "./nats_server_binary.ts";
-import type { Credentials } from "./nats_server_config.ts";
+import { AgentProcess } from "../testing/agent_process.ts";
+import { findNatsServer } from "../testing/nats_server_binary.ts";
+import type { Credentials } from "../testing/nats_server_config.ts";
 import {
   NatsServerProcess,
   NatsServerStartError,
-} from "./nats_server_process.ts";
-import { pickFreePort } from "./_free_port.ts";
-import { findSetsid, isExecutableFile } from "./_child.ts";
+} from "../testing/nats_server_process.ts";
+import { pickFreePort } from "../testing/free_port.ts";
+import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { waitForAgent } from "./_agent_ready.ts";
 import { renderDebugInfo } from "./_debug_info.ts";
 

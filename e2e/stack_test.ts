@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { Stack, StackBringUpError } from "./stack.ts";
-import { NatsServerStartError } from "./nats_server_process.ts";
+import { NatsServerStartError } from "../testing/nats_server_process.ts";
 import {
   exists,
   processAlive,
   processesMentioning,
   tempDir,
   tempEntries,
-} from "./_test_support.ts";
+} from "../testing/mod.ts";
 
 Deno.test("Stack.bringUp() names its namespace, devices and credentials", async () => {
   await using stack = await Stack.bringUp({ devices: 2, keep: false });

@@ -6,7 +6,7 @@ import {
   tempDir,
   tempEntries,
   waitFor,
-} from "./_test_support.ts";
+} from "../testing/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

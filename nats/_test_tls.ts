@@ -4,10 +4,7 @@
  *
  * @module
  */
-import {
-  NatsServerProcess,
-  quoteNatsConfigString,
-} from "../e2e/_test_support.ts";
+import { NatsServerProcess, quoteNatsConfigString } from "../testing/mod.ts";
 
 /** Whether `openssl` can be run; TLS tests are skipped without it. */
 export function hasOpenssl(): boolean {

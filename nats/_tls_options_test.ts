@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { errors } from "@nats-io/nats-core";
 import { checkTlsOptions, readTlsMaterial } from "./_tls_options.ts";
-import { tempDir } from "../e2e/_test_support.ts";
+import { tempDir } from "../testing/mod.ts";
 
 Deno.test("checkTlsOptions() accepts what can work", () => {
   checkTlsOptions(undefined);

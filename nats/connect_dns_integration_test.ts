@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { errors } from "@nats-io/nats-core";
 import { connect } from "./mod.ts";
-import { NatsServerProcess, tempDir } from "../e2e/_test_support.ts";
+import { NatsServerProcess, tempDir } from "../testing/mod.ts";
 import { hasOpenssl, makeCerts, startTlsServer } from "./_test_tls.ts";
 
 /**

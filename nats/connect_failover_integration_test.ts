@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { errors } from "@nats-io/nats-core";
 import { connect } from "./mod.ts";
-import {
-  NatsServerProcess,
-  pickFreePort,
-  waitFor,
-} from "../e2e/_test_support.ts";
+import { NatsServerProcess, pickFreePort, waitFor } from "../testing/mod.ts";
 
 /** Nothing listens on port 1: a dial there is refused at once. */
 const DEAD = "nats://127.0.0.1:1";

@@ -2,11 +2,7 @@ import assert from "node:assert/strict";
 import { errors, headers } from "@nats-io/nats-core";
 import type { NatsConnection, Status } from "@nats-io/nats-core";
 import { connect, ServerUrlError } from "./mod.ts";
-import {
-  NatsServerProcess,
-  TEST_ADMIN,
-  waitFor,
-} from "../e2e/_test_support.ts";
+import { NatsServerProcess, TEST_ADMIN, waitFor } from "../testing/mod.ts";
 
 /** A server that only `TEST_ADMIN` may use. */
 const AUTH = { config: { admin: TEST_ADMIN } };

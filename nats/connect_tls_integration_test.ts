@@ -3,7 +3,7 @@ import { errors } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { NatsConnectionImpl } from "@nats-io/nats-core/internal";
 import { connect } from "./mod.ts";
-import { NatsServerProcess, tempDir } from "../e2e/_test_support.ts";
+import { NatsServerProcess, tempDir } from "../testing/mod.ts";
 import { hasOpenssl, makeCerts, startTlsServer } from "./_test_tls.ts";
 
 const ignore = !hasOpenssl();

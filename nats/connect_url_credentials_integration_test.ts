@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { errors, usernamePasswordAuthenticator } from "@nats-io/nats-core";
 import { connect, ServerUrlError } from "./mod.ts";
-import { NatsServerProcess, pickFreePort } from "../e2e/_test_support.ts";
+import { NatsServerProcess, pickFreePort } from "../testing/mod.ts";
 
 /** A password that begins with a digit: nats-core once read it as a port. */
 const PASSWORD = "1pw-s3cret";

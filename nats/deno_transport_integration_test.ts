@@ -3,7 +3,7 @@ import { errors } from "@nats-io/nats-core";
 import type { Server } from "@nats-io/nats-core";
 import { connect } from "./mod.ts";
 import { DenoTransport } from "./deno_transport.ts";
-import { NatsServerProcess, tempDir, waitFor } from "../e2e/_test_support.ts";
+import { NatsServerProcess, tempDir, waitFor } from "../testing/mod.ts";
 import { hasOpenssl, makeCerts } from "./_test_tls.ts";
 
 function serverAt(port: number, hostname = "127.0.0.1"): Server {

@@ -9,7 +9,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "../nats/mod.ts";
 import { encodeJson, type PingReply } from "../contracts/mod.ts";
 import { runCli } from "./cli.ts";
-import { TEST_ADMIN } from "../e2e/_test_support.ts";
+import { TEST_ADMIN } from "../testing/mod.ts";
 
 /** What a run of the CLI gave. */
 export interface CliRun {

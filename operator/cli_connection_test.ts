@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { cliConnectionOptions } from "./cli_connection.ts";
 import { CliUsageError } from "./cli_errors.ts";
 import { resolveConnectionSettings } from "./cli_settings.ts";
-import { tempDir } from "../e2e/_test_support.ts";
+import { tempDir } from "../testing/mod.ts";
 
 Deno.test("cliConnectionOptions() builds one-shot options without reconnects", async () => {
   const settings = resolveConnectionSettings([{

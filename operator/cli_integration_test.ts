@@ -7,7 +7,7 @@ import {
   tempDir,
   TEST_ADMIN,
   waitForAgentEvent,
-} from "../e2e/_test_support.ts";
+} from "../testing/mod.ts";
 import {
   adminArgs as auth,
   fakeAgents,

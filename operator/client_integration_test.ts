@@ -19,11 +19,7 @@ import {
   NatsTransportError,
   RemoteCommandError,
 } from "./errors.ts";
-import {
-  NatsServerProcess,
-  TEST_ADMIN,
-  waitFor,
-} from "../e2e/_test_support.ts";
+import { NatsServerProcess, TEST_ADMIN, waitFor } from "../testing/mod.ts";
 
 /** A nats-server that only {@linkcode TEST_ADMIN} may use. */
 const SERVER = { config: { admin: TEST_ADMIN } };

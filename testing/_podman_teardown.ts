@@ -4,12 +4,8 @@
  * under its dir, and the dir. Private to `testing/`.
  */
 import type { PodmanRun } from "./_podman_cli.ts";
-import {
-  commandLine,
-  mountsUnder,
-  processAlive,
-  processesMentioning,
-} from "./_host_scan.ts";
+import { mountsUnder } from "./_mounts.ts";
+import { commandLine, processAlive, processesMentioning } from "./processes.ts";
 
 const SETTLE_MS = 10_000;
 const KILL_WAIT_MS = 5_000;

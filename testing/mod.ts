@@ -1,30 +1,38 @@
 /**
- * Test fixtures every folder's tests may use. This module holds the podman
- * ones: {@linkcode PodmanService} (a real `podman system service` on a
- * socket and storage of its own, removed with everything it ran on
- * dispose), {@linkcode buildWorkloadImage} (a `FROM scratch` busybox image,
- * tagged by content hash, built locally) and the skip rule
- * {@linkcode ignoreWithoutPodman} (ignored with a one-line reason when
- * podman is missing; a failure when `FLEET_REQUIRE_PODMAN=1`).
+ * Test fixtures every folder's tests may use: the processes tests start
+ * ({@linkcode NatsServerProcess} with its config and binary,
+ * {@linkcode AgentProcess}, {@linkcode PodmanService} and the busybox
+ * {@linkcode buildWorkloadImage workload image}), waiting for a condition
+ * ({@linkcode waitFor}), temp dirs, free ports, process checks, NATS
+ * permission asserts and an agent's JSON log. `e2e/` builds its `Stack` from
+ * the same pieces and re-exports the public ones. Tests that need podman are
+ * ignored with a one-line reason when it is missing
+ * ({@linkcode ignoreWithoutPodman}), and fail instead when
+ * `FLEET_REQUIRE_PODMAN=1`.
  *
  * May import `contracts/` and `nats/` only.
  *
  * @example
  * ```ts ignore
- * import { buildWorkloadImage, ignoreWithoutPodman, PodmanService } from "@harmony/fleet/testing";
+ * import { NatsServerProcess, TEST_ADMIN, waitFor } from "../testing/mod.ts";
  *
- * Deno.test({
- *   name: "logs() reads a container's log",
- *   ignore: ignoreWithoutPodman(),
- *   fn: async () => {
- *     await using service = await PodmanService.start();
- *     const { image } = await buildWorkloadImage(service);
- *     await service.runContainer({ name: "web", image, cmd: ["sh", "-c", "echo hi"] });
- *   },
- * });
+ * await using server = await NatsServerProcess.start({ config: { admin: TEST_ADMIN } });
+ * await waitFor("the server's log", () => Deno.readTextFile(server.logPath));
  * ```
  *
  * @module
  */
+export * from "./agent_log.ts";
+export * from "./agent_process.ts";
+export * from "./child_process.ts";
+export * from "./free_port.ts";
+export * from "./nats_permissions.ts";
+export * from "./nats_server_binary.ts";
+export * from "./nats_server_config.ts";
+export * from "./nats_server_process.ts";
+export * from "./podman_available.ts";
 export * from "./podman_service.ts";
+export * from "./processes.ts";
+export * from "./temp_dir.ts";
+export * from "./wait.ts";
 export * from "./workload_image.ts";

@@ -5,7 +5,8 @@ import {
   PodmanServiceError,
 } from "./podman_service.ts";
 import { buildWorkloadImage } from "./workload_image.ts";
-import { mountsUnder, processesMentioning } from "./_host_scan.ts";
+import { mountsUnder } from "./_mounts.ts";
+import { processesMentioning } from "./processes.ts";
 
 const ignore = ignoreWithoutPodman();
 

@@ -9,7 +9,7 @@ import {
   type NatsServerConfigOptions,
   renderNatsServerConfig,
 } from "./nats_server_config.ts";
-import { pickFreePort } from "./_free_port.ts";
+import { pickFreePort } from "./free_port.ts";
 import {
   isExecutableFile,
   readTail,
@@ -17,7 +17,7 @@ import {
   spawnLogged,
   stopChild,
   timer,
-} from "./_child.ts";
+} from "./child_process.ts";
 
 /** Options of {@linkcode NatsServerProcess.start}. */
 export interface NatsServerProcessOptions {

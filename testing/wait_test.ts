@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseAgentLog, waitFor } from "./_test_support.ts";
+import { waitFor } from "./wait.ts";
 
 Deno.test("waitFor() resolves with the first value that is not undefined or false", async () => {
   const values = [undefined, false, 0, 1];
@@ -31,19 +31,4 @@ Deno.test("waitFor() ends with the error of a condition that throws", async () =
     waitFor("nothing", () => Promise.reject(boom)),
     (error) => error === boom,
   );
-});
-
-Deno.test("parseAgentLog() keeps the JSON lines that name an event", () => {
-  const text = [
-    '{"ts":"t","level":"info","event":"ready","device_id":"d1"}',
-    "not json",
-    '{"no":"event"}',
-    '{"level":"warn","event":"nats_disconnected"}',
-    "",
-  ].join("\n");
-  assert.deepEqual(parseAgentLog(text).map((line) => line.event), [
-    "ready",
-    "nats_disconnected",
-  ]);
-  assert.equal(parseAgentLog(text)[0].device_id, "d1");
 });

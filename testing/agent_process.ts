@@ -7,7 +7,12 @@
 import { stringify as stringifyToml } from "smol-toml";
 import { assertDeviceId } from "../contracts/mod.ts";
 import type { Credentials } from "./nats_server_config.ts";
-import { readTail, signalChild, spawnLogged, stopChild } from "./_child.ts";
+import {
+  readTail,
+  signalChild,
+  spawnLogged,
+  stopChild,
+} from "./child_process.ts";
 
 /** Options of {@linkcode AgentProcess.start}. */
 export interface AgentProcessOptions {

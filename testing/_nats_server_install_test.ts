@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DownloadError, stageFromRelease } from "./_nats_server_install.ts";
-import { pickFreePort, tempDir } from "./_test_support.ts";
+import { pickFreePort, tempDir } from "./mod.ts";
 
 /** Runs `stageFromRelease` on `url` and returns the `DownloadError` it throws. */
 async function releaseFailure(url: string): Promise<DownloadError> {

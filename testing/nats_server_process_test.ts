@@ -18,7 +18,7 @@ import {
   tempDir,
   waitFor,
   watchErrors,
-} from "./_test_support.ts";
+} from "./mod.ts";
 
 const admin = { user: "admin", password: "admin-pw" };
 const devices = [

@@ -186,3 +186,8 @@ export function renderNatsServerConfig(
   lines.push("");
   return lines.join("\n");
 }
+/** The admin user of test nats-servers: allowed everything. */
+export const TEST_ADMIN: Readonly<Credentials> = Object.freeze({
+  user: "admin",
+  password: "admin-pw",
+});

@@ -1,7 +1,7 @@
 /**
  * Installs nats-server into the toolkit's cache: the official release
  * archive first, then (on a Debian machine) the Debian 13 package fetched
- * through the machine's own Debian mirror. Private to `e2e/`.
+ * through the machine's own Debian mirror. Private to `testing/`.
  */
 import { parseNatsServerVersion, type SemVer } from "./_version.ts";
 

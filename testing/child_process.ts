@@ -1,8 +1,8 @@
 /**
  * Child processes whose output goes straight to a log file (through
  * `sh -c 'exec …'`, so the pid is the program's own and the process keeps
- * logging even if this one exits, as `FLEET_E2E_KEEP=1` needs). Private to
- * `e2e/`.
+ * logging even if this one exits, as `FLEET_E2E_KEEP=1` needs), and how
+ * to stop them: the processes of the test fixtures and of `Stack`.
  */
 
 /** Options of {@linkcode spawnLogged}. */

@@ -11,7 +11,7 @@ import {
   parseDebianMirror,
 } from "./_nats_server_install.ts";
 import { parseNatsServerVersion } from "./_version.ts";
-import { tempDir } from "./_test_support.ts";
+import { tempDir } from "./mod.ts";
 
 /** Writes a fake `nats-server` that prints `version` for `--version`. */
 async function fakeServer(dir: string, version: string): Promise<string> {

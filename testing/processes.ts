@@ -1,7 +1,4 @@
-/**
- * What a podman service may leave on the host: processes that mention its
- * directory and mounts under it. Private to `testing/`.
- */
+// Which processes run: for tests that check nothing was left running.
 
 /** Whether a process with `pid` exists and is not a zombie. */
 export function processAlive(pid: number): boolean {
@@ -37,23 +34,4 @@ export function commandLine(pid: number): string {
   } catch {
     return "";
   }
-}
-
-/** Mount points at or under `dir` in this mount namespace, deepest first. */
-export function mountsUnder(dir: string): string[] {
-  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
-  const mounts = Deno.readTextFileSync("/proc/self/mountinfo")
-    .split("\n")
-    .filter((line) => line.length > 0)
-    .map((line) => unescapeMountPath(line.split(" ")[4]))
-    .filter((path) => path === dir || path.startsWith(prefix));
-  return [...new Set(mounts)].sort((a, b) => b.length - a.length);
-}
-
-/** Undoes the octal escapes (`\040` for a space, …) of `/proc/*\/mountinfo`. */
-function unescapeMountPath(path: string): string {
-  return path.replace(
-    /\\([0-7]{3})/g,
-    (_, octal: string) => String.fromCharCode(parseInt(octal, 8)),
-  );
 }
