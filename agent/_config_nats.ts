@@ -9,7 +9,6 @@ import {
   ServerUrlError,
   type UrlCredentials,
 } from "../nats/mod.ts";
-import type { AgentNatsConfig } from "./config.ts";
 import {
   describe,
   describeType,
@@ -19,6 +18,25 @@ import {
 
 const SERVERS_EXPECTED =
   'a non-empty array of server URLs, e.g. ["nats://127.0.0.1:4222"]';
+
+/** NATS connection settings of an agent: the `[nats]` table. */
+export interface AgentNatsConfig {
+  /**
+   * Server URLs tried in order, written in full and without user info, e.g.
+   * `["nats://127.0.0.1:4222"]`; never empty. Credentials given in the
+   * config's URLs (`nats://user:password@host`, `nats://token@host`) are
+   * moved to `user`/`password` or `token`.
+   */
+  servers: string[];
+  /** User name for user/password authentication; always set when `password` is. */
+  user?: string;
+  /** Password for user/password authentication. */
+  password?: string;
+  /** Token authentication; excludes user/password and `credsFile`. */
+  token?: string;
+  /** Absolute path of a `.creds` file (JWT + NKey seed); relative paths in the file are resolved against the config file's folder. */
+  credsFile?: string;
+}
 
 /** Reads the `[nats]` table; `path` is the config file, the base of a relative `creds_file`. */
 export function natsConfig(

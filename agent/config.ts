@@ -1,7 +1,7 @@
 import { deviceIdProblem } from "../contracts/mod.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { NatsAuthError, readCredsFile } from "../nats/mod.ts";
-import { natsConfig } from "./_config_nats.ts";
+import { type AgentNatsConfig, natsConfig } from "./_config_nats.ts";
 import { LogLevel } from "./log.ts";
 import {
   CONFIG_TABLES,
@@ -12,24 +12,7 @@ import {
 } from "./_config_keys.ts";
 import { describe, type Fail, isTable, type Table } from "./_config_values.ts";
 
-/** NATS connection settings of an agent: the `[nats]` table. */
-export interface AgentNatsConfig {
-  /**
-   * Server URLs tried in order, written in full and without user info, e.g.
-   * `["nats://127.0.0.1:4222"]`; never empty. Credentials given in the
-   * config's URLs (`nats://user:password@host`, `nats://token@host`) are
-   * moved to `user`/`password` or `token`.
-   */
-  servers: string[];
-  /** User name for user/password authentication; always set when `password` is. */
-  user?: string;
-  /** Password for user/password authentication. */
-  password?: string;
-  /** Token authentication; excludes user/password and `credsFile`. */
-  token?: string;
-  /** Absolute path of a `.creds` file (JWT + NKey seed); relative paths in the file are resolved against the config file's folder. */
-  credsFile?: string;
-}
+export type { AgentNatsConfig } from "./_config_nats.ts";
 
 /** An agent's configuration, as read from its TOML file. */
 export interface AgentConfig {

@@ -1,7 +1,7 @@
 // Asserts that nats-server refuses a connection a subscription or a publish.
 import assert from "node:assert/strict";
 import { PermissionViolationError } from "@nats-io/nats-core";
-import type { NatsConnection } from "../nats/mod.ts";
+import type { NatsConnection } from "@nats-io/nats-core";
 
 /** The async errors of a connection, as {@linkcode watchErrors} collects them. */
 export interface ErrorWatch {
