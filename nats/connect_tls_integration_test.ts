@@ -4,9 +4,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { NatsConnectionImpl } from "@nats-io/nats-core/internal";
 import { connect } from "./mod.ts";
 import { NatsServerProcess, tempDir } from "../testing/mod.ts";
-import { hasOpenssl, makeCerts, startTlsServer } from "./_test_tls.ts";
-
-const ignore = !hasOpenssl();
+import { makeCerts, startTlsServer } from "./_test_tls.ts";
 
 function encrypted(nc: NatsConnection): boolean {
   return (nc as NatsConnectionImpl).protocol.transport.isEncrypted();
@@ -18,7 +16,6 @@ function tlsUrl(url: string): string {
 
 Deno.test({
   name: "connect() upgrades to TLS when the server requires it",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
@@ -49,12 +46,11 @@ Deno.test({
 
 Deno.test({
   name: "connect() speaks TLS first when tls.handshakeFirst is set",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
     await using server = await startTlsServer(certs, {
-      tls: ["handshake_first: true"],
+      handshakeFirst: true,
     });
     const nc = await connect({
       servers: server.url,
@@ -107,7 +103,6 @@ Deno.test("connect() refuses a tls:// URL together with tls: null", async () => 
 
 Deno.test({
   name: "connect() connects with TLS through a tls:// URL",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
@@ -139,13 +134,12 @@ Deno.test({
 Deno.test({
   name:
     "connect() refuses a client certificate without its key, the reverse, and ca with caFile, instead of dropping one",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
     // This server would take any of them: nothing may be silently dropped.
     await using server = await startTlsServer(certs, {
-      tls: ["handshake_first: true"],
+      handshakeFirst: true,
     });
     const ca = await Deno.readTextFile(certs.caFile);
     for (
@@ -174,11 +168,10 @@ Deno.test({
 Deno.test({
   name:
     "connect() says that a client certificate needs the server's handshake_first and tls.handshakeFirst",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
-    await using server = await startTlsServer(certs, { tls: ["verify: true"] });
+    await using server = await startTlsServer(certs, { verify: true });
     await assert.rejects(
       connect({
         servers: server.url,
@@ -202,12 +195,12 @@ Deno.test({
 Deno.test({
   name:
     "connect() does mutual TLS with handshakeFirst; without a client certificate the server refuses it",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
     await using server = await startTlsServer(certs, {
-      tls: ["verify: true", "handshake_first: true"],
+      verify: true,
+      handshakeFirst: true,
     });
     const nc = await connect({
       servers: tlsUrl(server.url),

@@ -4,7 +4,7 @@ import type { Server } from "@nats-io/nats-core";
 import { connect } from "./mod.ts";
 import { DenoTransport } from "./deno_transport.ts";
 import { NatsServerProcess, tempDir, waitFor } from "../testing/mod.ts";
-import { hasOpenssl, makeCerts } from "./_test_tls.ts";
+import { makeCerts } from "./_test_tls.ts";
 
 function serverAt(port: number, hostname = "127.0.0.1"): Server {
   return {
@@ -113,7 +113,6 @@ function silentPeer() {
 Deno.test({
   name:
     "connect() with tls.handshakeFirst gives up on a host that never answers within timeout, leaving nothing behind",
-  ignore: !hasOpenssl(),
   fn: async () => {
     await using dir = await tempDir("nats-transport-test-");
     const certs = await makeCerts(dir.path);
@@ -144,7 +143,6 @@ Deno.test({
 Deno.test({
   name:
     "connect() with tls.handshakeFirst gives up on a peer that never speaks TLS within timeout",
-  ignore: !hasOpenssl(),
   fn: async () => {
     await using dir = await tempDir("nats-transport-test-");
     const certs = await makeCerts(dir.path);

@@ -36,3 +36,5 @@ export * from "./processes.ts";
 export * from "./temp_dir.ts";
 export * from "./wait.ts";
 export * from "./workload_image.ts";
+export * from "./tls_certificates.ts";
+export * from "./tls_files.ts";
