@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { errors } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { NatsConnectionImpl } from "@nats-io/nats-core/internal";
-import { connect } from "./mod.ts";
+import { connect, NatsTlsError } from "./mod.ts";
 import { NatsServerProcess, tempDir } from "../testing/mod.ts";
 import { makeCerts, startTlsServer } from "./_test_tls.ts";
 
@@ -253,4 +253,33 @@ Deno.test({
       );
     }
   },
+});
+
+Deno.test("connect() refuses a tls.caFile that is not PEM or missing before dialling, naming it", async () => {
+  await using dir = await tempDir("nats-tls-test-");
+  const certs = await makeCerts(dir.path);
+  await using server = await startTlsServer(certs);
+  for (
+    const [caFile, problem] of [
+      [certs.notPemFile, /: it is not PEM/],
+      [`${dir.path}/missing.pem`, /: the file does not exist$/],
+    ] as const
+  ) {
+    await assert.rejects(
+      connect({ servers: server.url, reconnect: false, tls: { caFile } }),
+      (err: unknown) => {
+        assert.ok(err instanceof NatsTlsError, String(err));
+        assert.ok(err instanceof TypeError);
+        assert.equal(err.setting, "caFile");
+        assert.ok(
+          err.message.startsWith(
+            `Cannot use tls.caFile ${JSON.stringify(caFile)}`,
+          ),
+          err.message,
+        );
+        assert.match(err.message, problem);
+        return true;
+      },
+    );
+  }
 });
