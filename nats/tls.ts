@@ -32,8 +32,8 @@ export interface NatsTlsErrorOptions extends ErrorOptions {
   /** The file at fault, when a file is. */
   path?: string;
   /**
-   * What the setting at fault is called where it was given, e.g.
-   * `"--tlsca"` or `"nats.tls_ca_file"`.
+   * What cannot be used, as it was given, e.g. `"--tlsca"` or
+   * `"nats.tls_ca_file"`.
    *
    * @default {`tls.${setting}`}
    */
@@ -57,9 +57,16 @@ export interface NatsTlsErrorOptions extends ErrorOptions {
  * ```
  */
 export class NatsTlsError extends TypeError {
-  /** The setting to fix: the file at fault, or `handshakeFirst` to turn on. */
+  /**
+   * The setting to fix: the file at fault, the missing half of a client
+   * certificate, or `handshakeFirst` to turn on.
+   */
   readonly setting: NatsTlsSetting;
-  /** What the setting named in the message is called where it was given. */
+  /**
+   * What the message says cannot be used, as it was given (`--tlscert`,
+   * `tls.caFile`, …): the file at fault, the half of a client certificate
+   * given alone, or the client certificate that needs `handshakeFirst`.
+   */
   readonly option: string;
   /** The file at fault, when a file is. */
   readonly path?: string;
@@ -144,20 +151,19 @@ export function checkTlsSettings(
   options: TlsSettingsOptions = {},
 ): void {
   const names = { ...DEFAULT_NAMES, ...options.names };
-  const fail = (setting: NatsTlsSetting, problem: string): never => {
-    throw new NatsTlsError(setting, problem, { option: names[setting] });
-  };
   const { certFile, keyFile, handshakeFirst } = files;
   if (certFile !== undefined && keyFile === undefined) {
-    fail(
-      "certFile",
+    throw new NatsTlsError(
+      "keyFile",
       `a client certificate needs its key: set ${names.keyFile}`,
+      { option: names.certFile },
     );
   }
   if (keyFile !== undefined && certFile === undefined) {
-    fail(
-      "keyFile",
+    throw new NatsTlsError(
+      "certFile",
       `a client key needs its certificate: set ${names.certFile}`,
+      { option: names.keyFile },
     );
   }
   if (certFile !== undefined && handshakeFirst !== true) {

@@ -41,12 +41,12 @@ Deno.test("checkTlsSettings() refuses half a client certificate and a client cer
     const [files, setting, message] of [
       [
         { certFile: "c.pem", handshakeFirst: true },
-        "certFile",
+        "keyFile",
         "Cannot use --tlscert: a client certificate needs its key: set --tlskey",
       ],
       [
         { keyFile: "k.pem", handshakeFirst: true },
-        "keyFile",
+        "certFile",
         "Cannot use --tlskey: a client key needs its certificate: set --tlscert",
       ],
       [
