@@ -283,3 +283,33 @@ Deno.test("connect() refuses a tls.caFile that is not PEM or missing before dial
     );
   }
 });
+
+Deno.test("connect() without handshakeFirst to a handshake_first server says the server may want the TLS handshake first", async () => {
+  await using dir = await tempDir("nats-tls-test-");
+  const certs = await makeCerts(dir.path);
+  await using server = await startTlsServer(certs, {
+    verify: true,
+    handshakeFirst: true,
+  });
+  for (
+    const options of [
+      { servers: server.url },
+      { servers: tlsUrl(server.url), tls: { caFile: certs.caFile } },
+    ]
+  ) {
+    await assert.rejects(
+      connect({ ...options, reconnect: false, timeout: 10_000 }),
+      (err: unknown) => {
+        assert.ok(err instanceof errors.ConnectionError, String(err));
+        assert.equal(
+          err.message,
+          `Cannot connect to "127.0.0.1:${server.port}": connection closed by ` +
+            "the server before it sent INFO; a server with TLS " +
+            "handshake_first closes a connection that does not start with " +
+            "the TLS handshake: set tls.handshakeFirst",
+        );
+        return true;
+      },
+    );
+  }
+});
