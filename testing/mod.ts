@@ -24,6 +24,7 @@
  */
 export * from "./agent_log.ts";
 export * from "./agent_process.ts";
+export * from "./blackhole.ts";
 export * from "./child_process.ts";
 export * from "./free_port.ts";
 export * from "./nats_permissions.ts";
