@@ -313,3 +313,31 @@ Deno.test("connect() without handshakeFirst to a handshake_first server says the
     );
   }
 });
+
+Deno.test("connect() refuses a server certificate that has expired, naming the server", async () => {
+  await using dir = await tempDir("nats-tls-test-");
+  const certs = await makeCerts(dir.path);
+  for (const handshakeFirst of [false, true]) {
+    await using server = await startTlsServer(certs, {
+      expired: true,
+      handshakeFirst,
+    });
+    await assert.rejects(
+      connect({
+        servers: tlsUrl(server.url),
+        reconnect: false,
+        tls: { caFile: certs.caFile, handshakeFirst },
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof errors.ConnectionError, String(err));
+        assert.match(
+          err.message,
+          new RegExp(
+            `^Cannot connect to "127\\.0\\.0\\.1:${server.port}": invalid peer certificate: certificate expired`,
+          ),
+        );
+        return true;
+      },
+    );
+  }
+});
