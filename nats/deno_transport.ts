@@ -358,6 +358,11 @@ export class DenoTransport implements Transport {
 
   async #writeLoop(conn: Deno.Conn): Promise<void> {
     try {
+      // Frames queued in the same turn go out in one write (CONNECT and
+      // PING, a burst of publishes): on a socket with Nagle's algorithm on,
+      // as Deno.connectTls leaves it, a second small write waits for the
+      // peer's delayed ACK, about 40 ms.
+      await Promise.resolve();
       while (this.#outbound.length > 0 && !this.#connClosed) {
         const frames = this.#outbound;
         this.#outbound = [];

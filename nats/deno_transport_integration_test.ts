@@ -154,3 +154,29 @@ Deno.test("DenoTransport.closed() stays pending after close(), a failed connect(
   await discarded.close();
   assert.equal(afterDiscard.settled, false);
 });
+
+Deno.test("DenoTransport writes the frames queued in one turn in one write (CONNECT with PING)", async () => {
+  await using server = await NatsServerProcess.start();
+  // Count the writes of every TCP connection while connect() runs.
+  const probe = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  const proto = Object.getPrototypeOf(probe) as { write: Deno.Conn["write"] };
+  probe.close();
+  const write = proto.write;
+  const written: string[] = [];
+  proto.write = function (this: Deno.Conn, p: Uint8Array) {
+    written.push(new TextDecoder().decode(p));
+    return write.call(this, p);
+  };
+  try {
+    const nc = await connect({ servers: server.url });
+    await nc.close();
+  } finally {
+    proto.write = write;
+  }
+  const first = written.findIndex((text) => text.startsWith("CONNECT "));
+  assert.ok(first >= 0, JSON.stringify(written));
+  assert.match(written[first], /^CONNECT [^\r]*\r\nPING\r\n/);
+});
