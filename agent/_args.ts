@@ -43,8 +43,9 @@ Exit codes:
   0  stopped by SIGTERM/SIGINT (or --help, --version)
   1  unexpected internal error, or a second signal forced the exit
   2  bad usage, invalid config (missing file, bad value, unknown key, a
-     server URL that can never work, a creds file missing or malformed),
-     or runtime_enabled = true and no podman API
+     server URL that can never work, a creds file missing or malformed, a
+     tls_* file missing or not PEM, tls_cert_file without
+     tls_handshake_first = true), or runtime_enabled = true and no podman API
      socket answers (set CONTAINER_HOST, start \`podman system service\`,
      or set runtime_enabled = false)
   3  NATS authentication failed

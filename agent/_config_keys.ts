@@ -90,6 +90,37 @@ export const CONFIG_TABLES: Readonly<Record<string, readonly ConfigKey[]>> = {
         "file's folder; read and checked at start",
       ],
     },
+    {
+      name: "tls_ca_file",
+      example: '"ca.pem"',
+      help: [
+        "CA certificates (PEM) to trust besides the system's; any tls_* key",
+        "makes TLS required. tls_* files are relative to the config file's",
+        "folder and read and checked at start",
+      ],
+    },
+    {
+      name: "tls_cert_file",
+      example: '"device.pem"',
+      help: [
+        "client certificate (PEM) for mutual TLS; needs tls_key_file and",
+        "tls_handshake_first = true (Deno cannot present a client",
+        "certificate when it upgrades a plain connection to TLS)",
+      ],
+    },
+    {
+      name: "tls_key_file",
+      example: '"device-key.pem"',
+      help: ["its private key (PEM, unencrypted)"],
+    },
+    {
+      name: "tls_handshake_first",
+      example: "true",
+      help: [
+        "default false; TLS handshake before the server's INFO: the",
+        "server's tls block needs handshake_first: true",
+      ],
+    },
   ],
 };
 

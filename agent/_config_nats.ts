@@ -4,11 +4,13 @@
 // see config.ts.
 import { dirname, isAbsolute, resolve } from "node:path";
 import {
+  type NatsTlsFiles,
   parseServerUrl,
   parseServerUrls,
   ServerUrlError,
   type UrlCredentials,
 } from "../nats/mod.ts";
+import { tlsConfig } from "./_config_tls.ts";
 import {
   describe,
   describeType,
@@ -36,6 +38,13 @@ export interface AgentNatsConfig {
   token?: string;
   /** Absolute path of a `.creds` file (JWT + NKey seed); relative paths in the file are resolved against the config file's folder. */
   credsFile?: string;
+  /**
+   * TLS: the `tls_ca_file`, `tls_cert_file`, `tls_key_file` (absolute;
+   * relative paths in the file are resolved against the config file's
+   * folder) and `tls_handshake_first` keys; absent when none asks for
+   * anything. Any of them makes TLS required.
+   */
+  tls?: NatsTlsFiles;
 }
 
 /** Reads the `[nats]` table; `path` is the config file, the base of a relative `creds_file`. */
@@ -106,7 +115,7 @@ export function natsConfig(
       );
     }
     // Only URLs without user info are kept: they are what is dialled and logged.
-    return { servers: urls, ...urlCredentials };
+    return withTls({ servers: urls, ...urlCredentials }, nats, path, fail);
   }
 
   const config: AgentNatsConfig = { servers: urls };
@@ -151,5 +160,15 @@ export function natsConfig(
       ? credsFile
       : resolve(dirname(path), credsFile);
   }
-  return config;
+  return withTls(config, nats, path, fail);
+}
+
+function withTls(
+  config: AgentNatsConfig,
+  nats: Table,
+  path: string,
+  fail: Fail,
+): AgentNatsConfig {
+  const tls = tlsConfig(nats, path, fail);
+  return tls === undefined ? config : { ...config, tls };
 }

@@ -1,7 +1,13 @@
 import { deviceIdProblem } from "../contracts/mod.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { NatsAuthError, readCredsFile } from "../nats/mod.ts";
+import {
+  NatsAuthError,
+  NatsTlsError,
+  readCredsFile,
+  tlsConnectionOptions,
+} from "../nats/mod.ts";
 import { type AgentNatsConfig, natsConfig } from "./_config_nats.ts";
+import { TLS_KEYS, TLS_NAMES, tlsProblem } from "./_config_tls.ts";
 import { LogLevel } from "./log.ts";
 import {
   CONFIG_TABLES,
@@ -81,7 +87,7 @@ export class AgentConfigError extends Error {
 export interface ParseAgentConfigOptions {
   /**
    * Where the text came from: named in errors, and the base of a relative
-   * `creds_file`.
+   * `creds_file` or `tls_*_file`.
    *
    * @default {"agent.toml"}
    */
@@ -110,12 +116,13 @@ const EXPECTED: Readonly<Record<string, string>> = {
 };
 
 /**
- * Reads and checks the agent config file at `path`, and the `.creds` file
- * it names, if any (read and checked, so a bad one fails here rather than
- * at connect time).
+ * Reads and checks the agent config file at `path`, and the `.creds` and
+ * TLS files it names, if any (read and checked, so a bad one fails here
+ * rather than at connect time).
  *
  * @throws {AgentConfigError} when the file is missing, unreadable, not TOML
- * or not a valid config, or its `creds_file` is missing or malformed.
+ * or not a valid config, its `creds_file` is missing or malformed, or a
+ * `tls_*_file` is missing, unreadable or not PEM of the right kind.
  * @example
  * ```ts ignore
  * import { loadAgentConfig } from "@harmony/fleet/agent";
@@ -147,6 +154,20 @@ export async function loadAgentConfig(path: string): Promise<AgentConfig> {
         `key "nats.creds_file": ${error.message}`,
         { key: "nats.creds_file", cause: error },
       );
+    }
+  }
+  const { tls } = config.nats;
+  if (tls !== undefined) {
+    // Read and checked now too: a CA file that is not PEM would otherwise
+    // be a retry loop of certificate errors.
+    try {
+      await tlsConnectionOptions(tls, { names: TLS_NAMES });
+    } catch (error) {
+      if (!(error instanceof NatsTlsError)) throw error;
+      throw new AgentConfigError(path, tlsProblem(error), {
+        key: TLS_KEYS[error.setting],
+        cause: error,
+      });
     }
   }
   return config;

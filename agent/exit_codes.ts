@@ -5,7 +5,7 @@
  * | --- | --- |
  * | 0 | stopped by SIGTERM/SIGINT after finishing the requests in flight; or `--help`/`--version` |
  * | 1 | unexpected internal error (a bug), or a second SIGTERM/SIGINT (over 1 s after the first, or a different one) forced the exit during a graceful stop |
- * | 2 | bad usage, invalid config (missing file, bad value, unknown key, a server URL that can never work, a creds file missing or malformed), or `runtime_enabled = true` without a podman API socket |
+ * | 2 | bad usage, invalid config (missing file, bad value, unknown key, a server URL that can never work, a creds file missing or malformed, a `tls_*` file missing or not PEM, `tls_cert_file` without `tls_handshake_first = true`), or `runtime_enabled = true` without a podman API socket |
  * | 3 | NATS refused the credentials (authentication failed) |
  * | 4 | NATS refused the command subscription (permissions) or closed the connection for good |
  *

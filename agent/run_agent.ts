@@ -1,7 +1,14 @@
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { errors as natsErrors } from "@nats-io/nats-core";
 import { PACKAGE_VERSION, type Runtime } from "../contracts/mod.ts";
-import { authConnectionOptions, connect, NatsAuthError } from "../nats/mod.ts";
+import {
+  authConnectionOptions,
+  connect,
+  NatsAuthError,
+  NatsTlsError,
+  tlsConnectionOptions,
+} from "../nats/mod.ts";
+import { TLS_KEYS, TLS_NAMES, tlsProblem } from "./_config_tls.ts";
 import { CommandServer, CommandServerError } from "./command_server.ts";
 import type { CommandHandlers } from "./handler.ts";
 import type { AgentConfig } from "./config.ts";
@@ -95,6 +102,7 @@ export async function runAgent(
     pid: Deno.pid,
     runtime_enabled: config.runtimeEnabled,
     servers: config.nats.servers,
+    tls: config.nats.tls !== undefined,
   });
 
   let runtime: Runtime;
@@ -113,6 +121,13 @@ export async function runAgent(
   try {
     connectionOptions = await natsOptions(config);
   } catch (error) {
+    if (error instanceof NatsTlsError) {
+      log.error("config_invalid", {
+        message: tlsProblem(error),
+        key: TLS_KEYS[error.setting],
+      });
+      return AgentExitCode.Config;
+    }
     if (!(error instanceof NatsAuthError)) throw error;
     log.error("config_invalid", {
       message: error.message,
@@ -231,6 +246,7 @@ async function natsOptions(config: AgentConfig): Promise<ConnectionOptions> {
     reconnectTimeWait: 1000,
     timeout: 5000,
     ...await authConnectionOptions(config.nats),
+    ...await tlsConnectionOptions(config.nats.tls ?? {}, { names: TLS_NAMES }),
   };
 }
 

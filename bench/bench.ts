@@ -1,7 +1,8 @@
 // `deno task bench`: ping overhead against a raw request, local stack
-// bring-up and teardown, how fast an offline device fails, and one agent's
+// bring-up and teardown, how fast an offline device fails, one agent's
 // throughput and memory under 200 pings in flight against a trivial
-// responder's. Prints a table, then one JSON object as the very last line.
+// responder's, and what mutual TLS costs (connect and ping, against plain).
+// Prints a table, then one JSON object as the very last line.
 import { Empty } from "@nats-io/nats-core";
 import { deviceCommandSubject, Verb } from "../contracts/mod.ts";
 import { DeviceOfflineError, FleetCommandsClient } from "../operator/mod.ts";
@@ -13,6 +14,12 @@ import {
   FLOOD_RAW_PINGS,
   measureThroughput,
 } from "./_throughput.ts";
+import {
+  CONNECT_ROUNDS,
+  measureConnect,
+  measureTlsPing,
+  TLS_PING_ROUNDS,
+} from "./_tls.ts";
 
 const PING_ROUNDS = 3000;
 const PING_WARMUP = 300;
@@ -97,6 +104,9 @@ let throughput: Awaited<ReturnType<typeof measureThroughput>>;
   throughput = await measureThroughput(stack);
 }
 
+const connectTimes = await measureConnect();
+const tlsPingTimes = await measureTlsPing();
+
 const result = {
   ping_p50_us: round1(median(pingTimes.ping)),
   raw_p50_us: round1(median(pingTimes.raw)),
@@ -112,6 +122,16 @@ const result = {
   agent_idle_rss_mb: round1(throughput.idleRss / 2 ** 20),
   agent_loaded_rss_mb: round1(throughput.loadedRss / 2 ** 20),
   agent_rss_growth: round3(throughput.loadedRss / throughput.idleRss),
+  plain_connect_ms_p50: round3(median(connectTimes.plain)),
+  tls_connect_ms_p50: round3(median(connectTimes.tls)),
+  tls_vs_plain_connect_p50: round3(
+    median(connectTimes.tls) / median(connectTimes.plain),
+  ),
+  plain_stack_ping_p50_us: round1(median(tlsPingTimes.plain)),
+  tls_ping_p50_us: round1(median(tlsPingTimes.tls)),
+  tls_ping_vs_plain_p50: round3(
+    median(tlsPingTimes.tls) / median(tlsPingTimes.plain),
+  ),
 };
 
 const rows: Array<[string, string, string, string]> = [
@@ -176,6 +196,32 @@ const rows: Array<[string, string, string, string]> = [
     "",
     "≤ 1.3",
   ],
+  [
+    `connect(), plain (n=${CONNECT_ROUNDS})`,
+    `${result.plain_connect_ms_p50} ms`,
+    `${round3(percentile(connectTimes.plain, 99))} ms`,
+    "",
+  ],
+  [
+    `connect(), mutual TLS, TLS first (n=${CONNECT_ROUNDS})`,
+    `${result.tls_connect_ms_p50} ms`,
+    `${round3(percentile(connectTimes.tls, 99))} ms`,
+    "",
+  ],
+  ["TLS / plain connect", `${result.tls_vs_plain_connect_p50}`, "", "≤ 3"],
+  [
+    `ping over mutual TLS (n=${TLS_PING_ROUNDS})`,
+    `${result.tls_ping_p50_us} µs`,
+    `${round1(percentile(tlsPingTimes.tls, 99))} µs`,
+    "",
+  ],
+  [
+    `ping over plain TCP, same rounds (n=${TLS_PING_ROUNDS})`,
+    `${result.plain_stack_ping_p50_us} µs`,
+    `${round1(percentile(tlsPingTimes.plain, 99))} µs`,
+    "",
+  ],
+  ["TLS / plain ping", `${result.tls_ping_vs_plain_p50}`, "", "≤ 1.2"],
 ];
 const widths = rows[0].map((_, column) =>
   Math.max(...rows.map((row) => row[column].length))

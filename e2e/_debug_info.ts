@@ -11,6 +11,8 @@ export interface DebugInfoFields {
   dir: string;
   natsUrl: string;
   admin: Credentials;
+  /** The operator's TLS files, for a stack with TLS. @default {undefined} */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
   natsServerLog: string;
   natsServerPid: number;
   /** Whether nats-server has exited. @default {false} */
@@ -42,9 +44,17 @@ function cliCommand(): string {
 /** Renders the debug text, one `[e2e] …` line each. */
 export function renderDebugInfo(fields: DebugInfoFields): string {
   const q = shellQuote;
+  const { tls } = fields;
+  // The nats CLI spells these flags the same way.
+  const tlsFlags = tls === undefined ? "" : [
+    ...(tls.caFile ? [` --tlsca ${q(tls.caFile)}`] : []),
+    ...(tls.certFile ? [` --tlscert ${q(tls.certFile)}`] : []),
+    ...(tls.keyFile ? [` --tlskey ${q(tls.keyFile)}`] : []),
+    " --tlsfirst",
+  ].join("");
   const auth = `-s ${q(fields.natsUrl)} --user ${
     q(fields.admin.user)
-  } --password ${q(fields.admin.password)}`;
+  } --password ${q(fields.admin.password)}${tlsFlags}`;
   const ids = fields.devices.map((device) => device.deviceId);
   const lines = [
     `namespace: ${fields.namespace} (${
@@ -54,6 +64,9 @@ export function renderDebugInfo(fields: DebugInfoFields): string {
     })`,
     `dir: ${fields.dir}`,
     `NATS: ${fields.natsUrl}`,
+    ...(tls === undefined
+      ? []
+      : [`TLS: mutual TLS, TLS first; CA ${q(tls.caFile ?? "(system)")}`]),
     `admin user: ${fields.admin.user}  password: ${fields.admin.password}`,
     `devices: ${ids.join(" ")}`,
     `ping: ${cliCommand()} ping ${ids.map(q).join(" ")} ${auth}`,

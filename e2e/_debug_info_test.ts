@@ -36,3 +36,34 @@ Deno.test("renderDebugInfo() of a kept stack says which processes did not surviv
     text,
   );
 });
+
+Deno.test("renderDebugInfo() of a TLS stack gives the CLI flags to paste: --tlsca, --tlscert, --tlskey, --tlsfirst", () => {
+  const text = renderDebugInfo({
+    ...FIELDS,
+    natsUrl: "tls://127.0.0.1:4222",
+    tls: {
+      caFile: "/s/tls/ca.pem",
+      certFile: "/s/tls/admin.pem",
+      keyFile: "/s/tls/admin-key.pem",
+    },
+  });
+  const flags =
+    "--tlsca /s/tls/ca.pem --tlscert /s/tls/admin.pem --tlskey /s/tls/admin-key.pem --tlsfirst";
+  assert.match(
+    text,
+    /^\[e2e\] TLS: mutual TLS, TLS first; CA \/s\/tls\/ca\.pem$/m,
+  );
+  assert.ok(
+    text.includes(
+      `ping d0 d1 -s tls://127.0.0.1:4222 --user admin --password pw ${flags}\n`,
+    ),
+    text,
+  );
+  assert.ok(
+    text.includes(
+      `nats req device-commands.d0.ping "" -s tls://127.0.0.1:4222 --user admin --password pw ${flags}\n`,
+    ),
+    text,
+  );
+  assert.doesNotMatch(renderDebugInfo(FIELDS), /--tls|TLS:/);
+});

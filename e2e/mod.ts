@@ -42,8 +42,10 @@ export {
   type Credentials,
   type DeviceUser,
   type NatsServerConfigOptions,
+  type NatsServerTlsOptions,
   quoteNatsConfigString,
   renderNatsServerConfig,
+  renderNatsServerTls,
 } from "../testing/nats_server_config.ts";
 export {
   NatsServerProcess,

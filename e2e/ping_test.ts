@@ -7,66 +7,71 @@ import {
 } from "../operator/mod.ts";
 import { Stack } from "./stack.ts";
 
-Deno.test("FleetCommandsClient.ping() gets the agent's reply on a local stack", async () => {
-  await using stack = await Stack.bringUp();
-  const [deviceId] = stack.deviceIds;
-  const client = new FleetCommandsClient(stack.operatorClient, {
-    timeoutMs: 5000,
-  });
-  const reply = await client.ping(deviceId);
-  assert.equal(reply.device_id, deviceId);
-  assert.equal(reply.agent_version, PACKAGE_VERSION);
-  assert.notEqual(reply.agent_version, "");
-  assert.equal(reply.runtime, "disabled");
-  assert.ok(Number.isInteger(reply.uptime_s) && reply.uptime_s >= 0);
-});
+// The whole suite runs once over plain TCP and once over mutual TLS.
+for (const tls of [false, true]) {
+  const over = tls ? " (mutual TLS)" : "";
 
-Deno.test("FleetCommandsClient.ping() to an offline device fails with DeviceOfflineError well under 1 s", async () => {
-  await using stack = await Stack.bringUp();
-  const client = new FleetCommandsClient(stack.operatorClient, {
-    timeoutMs: 5000,
+  Deno.test(`FleetCommandsClient.ping() gets the agent's reply on a local stack${over}`, async () => {
+    await using stack = await Stack.bringUp({ tls });
+    const [deviceId] = stack.deviceIds;
+    const client = new FleetCommandsClient(stack.operatorClient, {
+      timeoutMs: 5000,
+    });
+    const reply = await client.ping(deviceId);
+    assert.equal(reply.device_id, deviceId);
+    assert.equal(reply.agent_version, PACKAGE_VERSION);
+    assert.notEqual(reply.agent_version, "");
+    assert.equal(reply.runtime, "disabled");
+    assert.ok(Number.isInteger(reply.uptime_s) && reply.uptime_s >= 0);
   });
-  const offline = `vm-device-99-${stack.namespace}`;
-  const started = performance.now();
-  await assert.rejects(client.ping(offline), (error) => {
+
+  Deno.test(`FleetCommandsClient.ping() to an offline device fails with DeviceOfflineError well under 1 s${over}`, async () => {
+    await using stack = await Stack.bringUp({ tls });
+    const client = new FleetCommandsClient(stack.operatorClient, {
+      timeoutMs: 5000,
+    });
+    const offline = `vm-device-99-${stack.namespace}`;
+    const started = performance.now();
+    await assert.rejects(client.ping(offline), (error) => {
+      assert.ok(error instanceof DeviceOfflineError, String(error));
+      assert.equal(error.deviceId, offline);
+      assert.equal(error.verb, "ping");
+      return true;
+    });
+    const elapsedMs = performance.now() - started;
+    assert.ok(elapsedMs < 500, `took ${elapsedMs.toFixed(1)} ms`);
+  });
+
+  Deno.test(`FleetCommandsClient.ping() reaches several devices at once${over}`, async () => {
+    await using stack = await Stack.bringUp({ devices: 3, tls });
+    assert.equal(new Set(stack.deviceIds).size, 3);
+    const client = new FleetCommandsClient(stack.operatorClient);
+    const replies = await Promise.all(
+      stack.deviceIds.map((id) => client.ping(id)),
+    );
+    assert.deepEqual(replies.map((reply) => reply.device_id), stack.deviceIds);
+  });
+
+  Deno.test(`FleetCommandsClient.ping() to an agent killed mid-test fails with DeviceOfflineError${over}`, async () => {
+    await using stack = await Stack.bringUp({ devices: 2, tls });
+    const [victim, survivor] = stack.deviceIds;
+    const client = new FleetCommandsClient(stack.operatorClient, {
+      timeoutMs: 300,
+    });
+    await client.ping(victim);
+
+    const status = await stack.agent(victim).kill();
+    assert.equal(status.signal, "SIGKILL");
+    // nats-server drops the dead connection's interest when it sees the socket
+    // close; a request that beat that would time out, so wait for the condition.
+    const deadline = Date.now() + 5000;
+    let error: unknown;
+    while (Date.now() < deadline) {
+      error = await client.ping(victim).then(() => undefined, (e) => e);
+      if (!(error instanceof CommandTimeoutError)) break;
+    }
     assert.ok(error instanceof DeviceOfflineError, String(error));
-    assert.equal(error.deviceId, offline);
-    assert.equal(error.verb, "ping");
-    return true;
+    assert.equal(error.deviceId, victim);
+    assert.equal((await client.ping(survivor)).device_id, survivor);
   });
-  const elapsedMs = performance.now() - started;
-  assert.ok(elapsedMs < 500, `took ${elapsedMs.toFixed(1)} ms`);
-});
-
-Deno.test("FleetCommandsClient.ping() reaches several devices at once", async () => {
-  await using stack = await Stack.bringUp({ devices: 3 });
-  assert.equal(new Set(stack.deviceIds).size, 3);
-  const client = new FleetCommandsClient(stack.operatorClient);
-  const replies = await Promise.all(
-    stack.deviceIds.map((id) => client.ping(id)),
-  );
-  assert.deepEqual(replies.map((reply) => reply.device_id), stack.deviceIds);
-});
-
-Deno.test("FleetCommandsClient.ping() to an agent killed mid-test fails with DeviceOfflineError", async () => {
-  await using stack = await Stack.bringUp({ devices: 2 });
-  const [victim, survivor] = stack.deviceIds;
-  const client = new FleetCommandsClient(stack.operatorClient, {
-    timeoutMs: 300,
-  });
-  await client.ping(victim);
-
-  const status = await stack.agent(victim).kill();
-  assert.equal(status.signal, "SIGKILL");
-  // nats-server drops the dead connection's interest when it sees the socket
-  // close; a request that beat that would time out, so wait for the condition.
-  const deadline = Date.now() + 5000;
-  let error: unknown;
-  while (Date.now() < deadline) {
-    error = await client.ping(victim).then(() => undefined, (e) => e);
-    if (!(error instanceof CommandTimeoutError)) break;
-  }
-  assert.ok(error instanceof DeviceOfflineError, String(error));
-  assert.equal(error.deviceId, victim);
-  assert.equal((await client.ping(survivor)).device_id, survivor);
-});
+}

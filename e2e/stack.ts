@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NatsConnection } from "../nats/mod.ts";
+import type { NatsConnection, NatsTlsFiles } from "../nats/mod.ts";
 import { connect } from "../nats/mod.ts";
 import { AgentProcess } from "../testing/agent_process.ts";
 import { findNatsServer } from "../testing/nats_server_binary.ts";
@@ -17,6 +17,7 @@ import { pickFreePort } from "../testing/free_port.ts";
 import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { waitForAgent } from "./_agent_ready.ts";
 import { renderDebugInfo } from "./_debug_info.ts";
+import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
 
 /** Where a stack runs. */
 export type StackBackend = "local" | "k3d";
@@ -63,6 +64,19 @@ export interface StackOptions {
    * @default {10}
    */
   heartbeatIntervalS?: number;
+  /**
+   * Mutual TLS, as devices on the internet use it: a throwaway CA, a server
+   * certificate (127.0.0.1, ::1, localhost) and a client certificate per
+   * device and for the operator (admin), made with WebCrypto in
+   * `<dir>/tls`; nats-server requires TLS with `verify: true` and
+   * `handshake_first: true`; the agents (`tls_*` keys) and
+   * {@linkcode Stack.operatorClient} connect with their certificates, TLS
+   * first, to `tls://127.0.0.1:<port>`. Users and passwords stay: a
+   * device's certificate does not name its user, its password does.
+   *
+   * @default {false}
+   */
+  tls?: boolean;
   /**
    * Aborts the bring-up (e.g. on Ctrl-C): what was started is torn down and
    * `bringUp` throws {@linkcode StackBringUpError} naming the step it was
@@ -135,6 +149,8 @@ interface StackFields {
   dir: string;
   keep: boolean;
   natsServer: NatsServerProcess;
+  natsUrl: string;
+  tls: StackTls | undefined;
   operatorClient: NatsConnection;
   admin: Credentials;
   devices: ReadonlyMap<
@@ -165,6 +181,7 @@ export class Stack implements AsyncDisposable {
   readonly #resources: AsyncDisposableStack;
   readonly #admin: Credentials;
   readonly #devices: StackFields["devices"];
+  readonly #tls: StackTls | undefined;
   #disposed: Promise<void> | undefined;
 
   /** `e2e-<8 hex>`; also the suffix of every device id. */
@@ -177,12 +194,16 @@ export class Stack implements AsyncDisposable {
   readonly natsServer: NatsServerProcess;
   /** A connection as the admin user; closed on dispose. */
   readonly operatorClient: NatsConnection;
+  /** The NATS URL: `nats://127.0.0.1:<port>`, or `tls://…` with TLS. */
+  readonly natsUrl: string;
 
   private constructor(resources: AsyncDisposableStack, fields: StackFields) {
     this.#resources = resources;
     this.#admin = fields.admin;
     this.#devices = fields.devices;
+    this.#tls = fields.tls;
     this.namespace = fields.namespace;
+    this.natsUrl = fields.natsUrl;
     this.dir = fields.dir;
     this.keep = fields.keep;
     this.natsServer = fields.natsServer;
@@ -194,9 +215,27 @@ export class Stack implements AsyncDisposable {
     return [...this.#devices.keys()];
   }
 
-  /** The NATS URL, `nats://127.0.0.1:<port>`. */
-  get natsUrl(): string {
-    return this.natsServer.url;
+  /** Whether the stack was brought up with `tls: true` (mutual TLS, TLS first). */
+  get tls(): boolean {
+    return this.#tls !== undefined;
+  }
+
+  /**
+   * The operator's (admin's) TLS settings, as `connect()` takes them in
+   * `tls` (CA, client certificate and key, `handshakeFirst`); `undefined`
+   * without TLS.
+   */
+  operatorTls(): NatsTlsFiles | undefined {
+    return this.#tls?.client(OPERATOR_CERT);
+  }
+
+  /**
+   * The TLS settings of `deviceId`'s agent, as its `tls_*` keys give them;
+   * `undefined` without TLS.
+   */
+  deviceTls(deviceId: string): NatsTlsFiles | undefined {
+    this.#device(deviceId);
+    return this.#tls?.client(deviceId);
   }
 
   /** The admin user and password. */
@@ -237,6 +276,7 @@ export class Stack implements AsyncDisposable {
       dir: this.dir,
       natsUrl: this.natsUrl,
       admin: this.#admin,
+      tls: this.operatorTls(),
       natsServerLog: this.natsServer.logPath,
       devices: [...this.#devices].map(([deviceId, { agent }]) => ({
         deviceId,
@@ -357,7 +397,13 @@ export class Stack implements AsyncDisposable {
       };
     });
     const port = pickFreePort();
-    const natsUrl = `nats://127.0.0.1:${port}`;
+    const natsUrl = `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}`;
+    const tls = options.tls
+      ? await step(
+        "make the TLS certificates",
+        () => StackTls.write(stackDir, devices.map((d) => d.deviceId)),
+      )
+      : undefined;
 
     // Agents first: their Deno start-up is the slow part, and they retry
     // until nats-server (started meanwhile) accepts them.
@@ -370,6 +416,7 @@ export class Stack implements AsyncDisposable {
               deviceId: device.deviceId,
               servers: natsUrl,
               credentials: { user: device.user, password: device.password },
+              tls: tls?.client(device.deviceId),
               dir: stackDir,
               heartbeatIntervalS: options.heartbeatIntervalS,
               newSession,
@@ -384,7 +431,7 @@ export class Stack implements AsyncDisposable {
           dir: stackDir,
           port,
           binary,
-          config: { admin, devices, serverName: namespace },
+          config: { admin, devices, serverName: namespace, tls: tls?.server },
           newSession,
         }),
     );
@@ -398,6 +445,7 @@ export class Stack implements AsyncDisposable {
           servers: natsUrl,
           user: admin.user,
           pass: admin.password,
+          tls: tls?.client(OPERATOR_CERT),
           name: `fleet-e2e operator ${namespace}`,
         }),
     );
@@ -430,6 +478,8 @@ export class Stack implements AsyncDisposable {
       dir: stackDir,
       keep,
       natsServer,
+      natsUrl,
+      tls,
       operatorClient,
       admin,
       devices: new Map(devices.map((device) => [device.deviceId, {

@@ -1,23 +1,11 @@
 /**
- * TLS fixtures for the tests of `nats/`: throwaway certificates made with
- * `openssl` and a nats-server with a `tls` block. Test-only, not published.
+ * TLS fixtures for the tests of `nats/`: throwaway certificates (made by
+ * `testing/`'s certificate authority, on WebCrypto) and a nats-server with a
+ * `tls` block. Test-only, not published.
  *
  * @module
  */
-import { NatsServerProcess, quoteNatsConfigString } from "../testing/mod.ts";
-
-/** Whether `openssl` can be run; TLS tests are skipped without it. */
-export function hasOpenssl(): boolean {
-  try {
-    return new Deno.Command("openssl", {
-      args: ["version"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
+import { NatsServerProcess, writeTlsTestFiles } from "../testing/mod.ts";
 
 /** Paths of the files {@linkcode makeCerts} writes. */
 export interface TestCerts {
@@ -33,7 +21,11 @@ export interface TestCerts {
   nameOnlyCert: string;
   /** Its key. */
   nameOnlyKey: string;
-  /** A client certificate (CN=fleet-test-client) signed by the CA. */
+  /** Server certificate for 127.0.0.1, ::1 and localhost that expired yesterday. */
+  expiredCert: string;
+  /** Its key. */
+  expiredKey: string;
+  /** A client certificate (CN=client) signed by the CA. */
   clientCert: string;
   /** Its key. */
   clientKey: string;
@@ -41,108 +33,43 @@ export interface TestCerts {
   strangerCert: string;
   /** Its key. */
   strangerKey: string;
+  /** A file that is not PEM. */
+  notPemFile: string;
 }
 
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
-
-/** Writes a CA, a server certificate and client certificates into `dir`. */
+/** Writes a CA, server certificates and client certificates into `dir`. */
 export async function makeCerts(dir: string): Promise<TestCerts> {
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command("openssl", {
-      args,
-      cwd: dir,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(
-        `openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`,
-      );
-    }
-  };
-  const ca = async (name: string) =>
-    await run(
-      "req",
-      "-x509",
-      ...EC,
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "1",
-      "-subj",
-      `/CN=${name}`,
-    );
-  const signed = async (name: string, signer: string, ext: string) => {
-    await Deno.writeTextFile(`${dir}/${name}.ext`, ext);
-    await run(
-      "req",
-      ...EC,
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=fleet-test-${name}`,
-    );
-    await run(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      `${signer}.pem`,
-      "-CAkey",
-      `${signer}.key`,
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-    );
-  };
-  await ca("ca");
-  await ca("other-ca");
-  await signed(
-    "server",
-    "ca",
-    "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n" +
-      "extendedKeyUsage=serverAuth\n",
-  );
-  await signed(
-    "name-only",
-    "ca",
-    "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
-  );
-  await signed("client", "ca", "extendedKeyUsage=clientAuth\n");
-  await signed("stranger", "other-ca", "extendedKeyUsage=clientAuth\n");
+  const files = await writeTlsTestFiles(dir, { clients: ["client"] });
+  const { bad } = files;
   return {
     dir,
-    caFile: `${dir}/ca.pem`,
-    serverCert: `${dir}/server.pem`,
-    serverKey: `${dir}/server.key`,
-    nameOnlyCert: `${dir}/name-only.pem`,
-    nameOnlyKey: `${dir}/name-only.key`,
-    clientCert: `${dir}/client.pem`,
-    clientKey: `${dir}/client.key`,
-    strangerCert: `${dir}/stranger.pem`,
-    strangerKey: `${dir}/stranger.key`,
+    caFile: files.caFile,
+    serverCert: files.server.certFile,
+    serverKey: files.server.keyFile,
+    nameOnlyCert: bad.localhostOnlyServer.certFile,
+    nameOnlyKey: bad.localhostOnlyServer.keyFile,
+    expiredCert: bad.expiredServer.certFile,
+    expiredKey: bad.expiredServer.keyFile,
+    clientCert: files.clients.client.certFile,
+    clientKey: files.clients.client.keyFile,
+    strangerCert: bad.strangerClient.certFile,
+    strangerKey: bad.strangerClient.keyFile,
+    notPemFile: bad.notPemFile,
   };
 }
 
 /** Options of {@linkcode startTlsServer}. */
 export interface TlsServerOptions {
-  /** More lines of its `tls` block, e.g. `"verify: true"`, `"handshake_first: true"`. */
-  tls?: string[];
+  /** Require a client certificate of the CA (`verify: true`). */
+  verify?: boolean;
+  /** TLS before `INFO` (`handshake_first: true`). */
+  handshakeFirst?: boolean;
   /** More top-level config, e.g. `"allow_non_tls: true"`. */
   extraConfig?: string;
   /** Serve the certificate for the name localhost only. */
   nameOnly?: boolean;
+  /** Serve the certificate that has expired. */
+  expired?: boolean;
 }
 
 /**
@@ -153,17 +80,22 @@ export async function startTlsServer(
   certs: TestCerts,
   options: TlsServerOptions = {},
 ): Promise<NatsServerProcess> {
-  const q = quoteNatsConfigString;
-  const lines = [
-    `cert_file: ${q(options.nameOnly ? certs.nameOnlyCert : certs.serverCert)}`,
-    `key_file: ${q(options.nameOnly ? certs.nameOnlyKey : certs.serverKey)}`,
-    `ca_file: ${q(certs.caFile)}`,
-    ...options.tls ?? [],
-  ];
+  const [certFile, keyFile] = options.nameOnly
+    ? [certs.nameOnlyCert, certs.nameOnlyKey]
+    : options.expired
+    ? [certs.expiredCert, certs.expiredKey]
+    : [certs.serverCert, certs.serverKey];
   return await NatsServerProcess.start({
     dir: certs.dir,
     config: {
-      extraConfig: `tls { ${lines.join(", ")} }\n${options.extraConfig ?? ""}`,
+      tls: {
+        certFile,
+        keyFile,
+        caFile: certs.caFile,
+        verify: options.verify,
+        handshakeFirst: options.handshakeFirst,
+      },
+      extraConfig: options.extraConfig,
     },
   });
 }

@@ -5,6 +5,7 @@ import { DEFAULT_NATS_PORT } from "./servers.ts";
 import { prepareConnectionOptions } from "./_connection_options.ts";
 import { connectTryingEveryServer } from "./_first_connect.ts";
 import { resolveHost } from "./_resolve_host.ts";
+import { checkTlsOptionContents } from "./tls.ts";
 
 /**
  * Connects to NATS over Deno's own TCP/TLS sockets (see
@@ -29,7 +30,10 @@ import { resolveHost } from "./_resolve_host.ts";
  * reconnects later follow `maxReconnectAttempts` as given.
  *
  * Rejects with `ServerUrlError` (a `TypeError`) for a server URL that is not
- * `nats://` or `tls://` (`ws://` included) or credentials given twice, with `AuthorizationError` when
+ * `nats://` or `tls://` (`ws://` included) or credentials given twice, with
+ * `NatsTlsError` (a `TypeError`) for a `tls` file that is missing,
+ * unreadable or not PEM, or inline PEM that is not (checked before any
+ * dial, as `tlsConnectionOptions` checks them), with `AuthorizationError` when
  * the server refuses the credentials, and with `ConnectionError` when no
  * server can be reached (naming them all when several were given).
  *
@@ -46,6 +50,7 @@ export async function connect(
   options: ConnectionOptions,
 ): Promise<NatsConnection> {
   const { options: prepared, urls } = prepareConnectionOptions(options);
+  await checkTlsOptionContents(prepared.tls);
   setTransportFactory({
     factory: () => new DenoTransport(),
     defaultPort: DEFAULT_NATS_PORT,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { errors } from "@nats-io/nats-core";
 import { connect } from "./mod.ts";
 import { NatsServerProcess, tempDir } from "../testing/mod.ts";
-import { hasOpenssl, makeCerts, startTlsServer } from "./_test_tls.ts";
+import { makeCerts, startTlsServer } from "./_test_tls.ts";
 
 /**
  * A listener on 127.0.0.1:`port` that hangs up on everyone: the address of
@@ -79,14 +79,13 @@ Deno.test("connect() names a host that does not resolve", async () => {
 Deno.test({
   name:
     "connect() with handshakeFirst checks the certificate against the host name it resolved",
-  ignore: !hasOpenssl(),
   fn: async () => {
     await using dir = await tempDir("nats-dns-test-");
     const certs = await makeCerts(dir.path);
     // The certificate names localhost, not 127.0.0.1.
     await using server = await startTlsServer(certs, {
       nameOnly: true,
-      tls: ["handshake_first: true"],
+      handshakeFirst: true,
     });
     const tls = { caFile: certs.caFile, handshakeFirst: true };
     const nc = await connect({
@@ -109,7 +108,6 @@ Deno.test({
 Deno.test({
   name:
     "connect() upgrades to TLS checking the certificate against the host name it resolved",
-  ignore: !hasOpenssl(),
   fn: async () => {
     await using dir = await tempDir("nats-dns-test-");
     const certs = await makeCerts(dir.path);

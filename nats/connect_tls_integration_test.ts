@@ -2,11 +2,9 @@ import assert from "node:assert/strict";
 import { errors } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { NatsConnectionImpl } from "@nats-io/nats-core/internal";
-import { connect } from "./mod.ts";
+import { connect, NatsTlsError } from "./mod.ts";
 import { NatsServerProcess, tempDir } from "../testing/mod.ts";
-import { hasOpenssl, makeCerts, startTlsServer } from "./_test_tls.ts";
-
-const ignore = !hasOpenssl();
+import { makeCerts, startTlsServer } from "./_test_tls.ts";
 
 function encrypted(nc: NatsConnection): boolean {
   return (nc as NatsConnectionImpl).protocol.transport.isEncrypted();
@@ -18,7 +16,6 @@ function tlsUrl(url: string): string {
 
 Deno.test({
   name: "connect() upgrades to TLS when the server requires it",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
@@ -49,12 +46,11 @@ Deno.test({
 
 Deno.test({
   name: "connect() speaks TLS first when tls.handshakeFirst is set",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
     await using server = await startTlsServer(certs, {
-      tls: ["handshake_first: true"],
+      handshakeFirst: true,
     });
     const nc = await connect({
       servers: server.url,
@@ -107,7 +103,6 @@ Deno.test("connect() refuses a tls:// URL together with tls: null", async () => 
 
 Deno.test({
   name: "connect() connects with TLS through a tls:// URL",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
@@ -139,13 +134,12 @@ Deno.test({
 Deno.test({
   name:
     "connect() refuses a client certificate without its key, the reverse, and ca with caFile, instead of dropping one",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
     // This server would take any of them: nothing may be silently dropped.
     await using server = await startTlsServer(certs, {
-      tls: ["handshake_first: true"],
+      handshakeFirst: true,
     });
     const ca = await Deno.readTextFile(certs.caFile);
     for (
@@ -174,11 +168,10 @@ Deno.test({
 Deno.test({
   name:
     "connect() says that a client certificate needs the server's handshake_first and tls.handshakeFirst",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
-    await using server = await startTlsServer(certs, { tls: ["verify: true"] });
+    await using server = await startTlsServer(certs, { verify: true });
     await assert.rejects(
       connect({
         servers: server.url,
@@ -202,12 +195,12 @@ Deno.test({
 Deno.test({
   name:
     "connect() does mutual TLS with handshakeFirst; without a client certificate the server refuses it",
-  ignore,
   fn: async () => {
     await using dir = await tempDir("nats-tls-test-");
     const certs = await makeCerts(dir.path);
     await using server = await startTlsServer(certs, {
-      tls: ["verify: true", "handshake_first: true"],
+      verify: true,
+      handshakeFirst: true,
     });
     const nc = await connect({
       servers: tlsUrl(server.url),
@@ -260,4 +253,91 @@ Deno.test({
       );
     }
   },
+});
+
+Deno.test("connect() refuses a tls.caFile that is not PEM or missing before dialling, naming it", async () => {
+  await using dir = await tempDir("nats-tls-test-");
+  const certs = await makeCerts(dir.path);
+  await using server = await startTlsServer(certs);
+  for (
+    const [caFile, problem] of [
+      [certs.notPemFile, /: it is not PEM/],
+      [`${dir.path}/missing.pem`, /: the file does not exist$/],
+    ] as const
+  ) {
+    await assert.rejects(
+      connect({ servers: server.url, reconnect: false, tls: { caFile } }),
+      (err: unknown) => {
+        assert.ok(err instanceof NatsTlsError, String(err));
+        assert.ok(err instanceof TypeError);
+        assert.equal(err.setting, "caFile");
+        assert.ok(
+          err.message.startsWith(
+            `Cannot use tls.caFile ${JSON.stringify(caFile)}`,
+          ),
+          err.message,
+        );
+        assert.match(err.message, problem);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("connect() without handshakeFirst to a handshake_first server says the server may want the TLS handshake first", async () => {
+  await using dir = await tempDir("nats-tls-test-");
+  const certs = await makeCerts(dir.path);
+  await using server = await startTlsServer(certs, {
+    verify: true,
+    handshakeFirst: true,
+  });
+  for (
+    const options of [
+      { servers: server.url },
+      { servers: tlsUrl(server.url), tls: { caFile: certs.caFile } },
+    ]
+  ) {
+    await assert.rejects(
+      connect({ ...options, reconnect: false, timeout: 10_000 }),
+      (err: unknown) => {
+        assert.ok(err instanceof errors.ConnectionError, String(err));
+        assert.equal(
+          err.message,
+          `Cannot connect to "127.0.0.1:${server.port}": connection closed by ` +
+            "the server before it sent INFO; a server with TLS " +
+            "handshake_first closes a connection that does not start with " +
+            "the TLS handshake: set tls.handshakeFirst",
+        );
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("connect() refuses a server certificate that has expired, naming the server", async () => {
+  await using dir = await tempDir("nats-tls-test-");
+  const certs = await makeCerts(dir.path);
+  for (const handshakeFirst of [false, true]) {
+    await using server = await startTlsServer(certs, {
+      expired: true,
+      handshakeFirst,
+    });
+    await assert.rejects(
+      connect({
+        servers: tlsUrl(server.url),
+        reconnect: false,
+        tls: { caFile: certs.caFile, handshakeFirst },
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof errors.ConnectionError, String(err));
+        assert.match(
+          err.message,
+          new RegExp(
+            `^Cannot connect to "127\\.0\\.0\\.1:${server.port}": invalid peer certificate: certificate expired`,
+          ),
+        );
+        return true;
+      },
+    );
+  }
 });

@@ -28,6 +28,14 @@ const READ_BUFFER_SIZE = 64 * 1024;
 const MAX_INFO_BYTES = 1024 * 1024;
 /** How long a clean close waits for queued frames to reach the socket. */
 const FLUSH_TIMEOUT_MS = 1_000;
+/**
+ * Why a server may close a plain connection before its `INFO`: nats-server
+ * with `handshake_first` waits for a TLS handshake and closes the
+ * connection when its TLS timeout passes without one.
+ */
+const NOT_TLS_FIRST_HINT = "; a server with TLS handshake_first closes a " +
+  "connection that does not start with the TLS handshake: set " +
+  "tls.handshakeFirst";
 /** The `@nats-io/nats-core` release this transport is written against. */
 const NATS_CORE_VERSION = "3.4.0";
 
@@ -298,7 +306,8 @@ export class DenoTransport implements Transport {
       const n = await conn.read(buf);
       if (n === null) {
         throw new errors.ConnectionError(
-          "connection closed by the server before it sent INFO",
+          "connection closed by the server before it sent INFO" +
+            (this.#encrypted ? "" : NOT_TLS_FIRST_HINT),
         );
       }
       chunks.push(buf.slice(0, n));
@@ -349,6 +358,11 @@ export class DenoTransport implements Transport {
 
   async #writeLoop(conn: Deno.Conn): Promise<void> {
     try {
+      // Frames queued in the same turn go out in one write (CONNECT and
+      // PING, a burst of publishes): on a socket with Nagle's algorithm on,
+      // as Deno.connectTls leaves it, a second small write waits for the
+      // peer's delayed ACK, about 40 ms.
+      await Promise.resolve();
       while (this.#outbound.length > 0 && !this.#connClosed) {
         const frames = this.#outbound;
         this.#outbound = [];

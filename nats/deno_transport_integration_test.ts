@@ -3,8 +3,12 @@ import { errors } from "@nats-io/nats-core";
 import type { Server } from "@nats-io/nats-core";
 import { connect } from "./mod.ts";
 import { DenoTransport } from "./deno_transport.ts";
-import { NatsServerProcess, tempDir, waitFor } from "../testing/mod.ts";
-import { hasOpenssl, makeCerts } from "./_test_tls.ts";
+import {
+  NatsServerProcess,
+  openBlackhole as blackhole,
+  tempDir,
+} from "../testing/mod.ts";
+import { makeCerts } from "./_test_tls.ts";
 
 function serverAt(port: number, hostname = "127.0.0.1"): Server {
   return {
@@ -25,71 +29,6 @@ function watch(p: Promise<unknown>): { settled: boolean } {
   const state = { settled: false };
   p.then(() => state.settled = true, () => state.settled = true);
   return state;
-}
-
-/**
- * A TCP port whose connects hang: a listener that accepts nothing, its
- * backlog filled, so a new SYN gets no answer (as from a host that drops
- * packets). `drain()` accepts everything queued, so a pending dial then
- * completes, and waits until `count` of those dials have started a TLS
- * handshake (sent bytes). Disposing closes every socket of the listener.
- */
-async function blackhole() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  const fillers: Deno.Conn[] = [];
-  while (true) {
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), 200);
-    try {
-      fillers.push(
-        await Deno.connect({
-          hostname: "127.0.0.1",
-          port,
-          signal: abort.signal,
-        }),
-      );
-    } catch {
-      break;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  const accepted: Deno.Conn[] = [];
-  const reading: Promise<void>[] = [];
-  let hellos = 0;
-  let accepting: Promise<void> | undefined;
-  return {
-    port,
-    async drain(count: number): Promise<void> {
-      for (const conn of fillers.splice(0)) conn.close();
-      accepting = (async () => {
-        for await (const conn of listener) {
-          accepted.push(conn);
-          reading.push(
-            conn.read(new Uint8Array(4096)).then(
-              (n) => void (n !== null && hellos++),
-              () => {},
-            ),
-          );
-        }
-      })();
-      await waitFor(
-        `${count} dial(s) to reach the peer`,
-        () => hellos >= count,
-        {
-          timeoutMs: 60_000,
-        },
-      );
-    },
-    async [Symbol.asyncDispose]() {
-      for (const conn of fillers) conn.close();
-      listener.close();
-      await accepting?.catch(() => {});
-      for (const conn of accepted) conn.close();
-      await Promise.all(reading);
-    },
-  };
 }
 
 /** A listener that accepts connections and never says a word. */
@@ -113,7 +52,6 @@ function silentPeer() {
 Deno.test({
   name:
     "connect() with tls.handshakeFirst gives up on a host that never answers within timeout, leaving nothing behind",
-  ignore: !hasOpenssl(),
   fn: async () => {
     await using dir = await tempDir("nats-transport-test-");
     const certs = await makeCerts(dir.path);
@@ -144,7 +82,6 @@ Deno.test({
 Deno.test({
   name:
     "connect() with tls.handshakeFirst gives up on a peer that never speaks TLS within timeout",
-  ignore: !hasOpenssl(),
   fn: async () => {
     await using dir = await tempDir("nats-transport-test-");
     const certs = await makeCerts(dir.path);
@@ -216,4 +153,30 @@ Deno.test("DenoTransport.closed() stays pending after close(), a failed connect(
   discarded.discard();
   await discarded.close();
   assert.equal(afterDiscard.settled, false);
+});
+
+Deno.test("DenoTransport writes the frames queued in one turn in one write (CONNECT with PING)", async () => {
+  await using server = await NatsServerProcess.start();
+  // Count the writes of every TCP connection while connect() runs.
+  const probe = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  const proto = Object.getPrototypeOf(probe) as { write: Deno.Conn["write"] };
+  probe.close();
+  const write = proto.write;
+  const written: string[] = [];
+  proto.write = function (this: Deno.Conn, p: Uint8Array) {
+    written.push(new TextDecoder().decode(p));
+    return write.call(this, p);
+  };
+  try {
+    const nc = await connect({ servers: server.url });
+    await nc.close();
+  } finally {
+    proto.write = write;
+  }
+  const first = written.findIndex((text) => text.startsWith("CONNECT "));
+  assert.ok(first >= 0, JSON.stringify(written));
+  assert.match(written[first], /^CONNECT [^\r]*\r\nPING\r\n/);
 });

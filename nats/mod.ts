@@ -35,6 +35,17 @@ export {
   parseCredsFile,
   readCredsFile,
 } from "./auth.ts";
+export {
+  checkTlsSettings,
+  MUTUAL_TLS_NEEDS_HANDSHAKE_FIRST,
+  NatsTlsError,
+  type NatsTlsErrorOptions,
+  type NatsTlsFiles,
+  type NatsTlsSetting,
+  type TlsConnectionOptions,
+  tlsConnectionOptions,
+  type TlsSettingsOptions,
+} from "./tls.ts";
 export type {
   ConnectionOptions,
   Msg,

@@ -28,7 +28,8 @@ export interface RunCliOptions {
   stderr?: CliWriter;
   /**
    * The whole environment the CLI reads (`NATS_URL`, `NATS_USER`,
-   * `NATS_PASSWORD`, `NATS_TOKEN`, `NATS_CREDS`, `NATS_CONTEXT`, and `HOME`
+   * `NATS_PASSWORD`, `NATS_TOKEN`, `NATS_CREDS`, `NATS_CA`, `NATS_CERT`,
+   * `NATS_KEY`, `NATS_CONTEXT`, and `HOME`
    * and `XDG_CONFIG_HOME` to find `nats` CLI contexts): when given, the
    * process's own environment and home are never read. Empty values count
    * as unset.
@@ -122,6 +123,22 @@ function buildProgram(context: ProgramContext): Command {
     .option(
       "--creds <file>",
       "NATS user credentials (.creds) file (env NATS_CREDS)",
+    )
+    .option(
+      "--tlsca <file>",
+      "CA certificates (PEM) to trust for the server's certificate; any " +
+        "TLS flag makes TLS required (env NATS_CA)",
+    )
+    .option(
+      "--tlscert <file>",
+      "client certificate (PEM) for mutual TLS; needs --tlskey and " +
+        "--tlsfirst (env NATS_CERT)",
+    )
+    .option("--tlskey <file>", "private key (PEM) of --tlscert (env NATS_KEY)")
+    .option(
+      "--tlsfirst",
+      "TLS handshake before the server's INFO (the server's " +
+        "handshake_first); needed with --tlscert",
     )
     .option(
       "--context <name>",

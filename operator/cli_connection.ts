@@ -1,10 +1,17 @@
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-import { authConnectionOptions, connect, NatsAuthError } from "../nats/mod.ts";
+import {
+  authConnectionOptions,
+  connect,
+  NatsAuthError,
+  NatsTlsError,
+  tlsConnectionOptions,
+} from "../nats/mod.ts";
 import {
   CliConnectionError,
   CliUsageError,
   type ConnectFailure,
 } from "./cli_errors.ts";
+import { tlsAdvice } from "./cli_tls_advice.ts";
 import { loadNatsContext } from "./cli_context.ts";
 import {
   type ConnectionFlags,
@@ -32,11 +39,13 @@ export interface CliConnectOptions {
  * each server tried once (in random order, as nats-core and the `nats` CLI
  * do) before giving up, no reconnects, a bounded connect time per server, the servers without user info,
  * the credentials mapped by `authConnectionOptions` (a `.creds` file is
- * read and checked here).
+ * read and checked here) and the TLS settings by `tlsConnectionOptions`
+ * (their files are read and checked here too).
  *
  * @throws {CliUsageError} for unusable credentials (a password without a
- *   user, two kinds at once, a missing or malformed `.creds` file), naming
- *   where they came from.
+ *   user, two kinds at once, a missing or malformed `.creds` file) or TLS
+ *   settings (a file missing or not PEM, half a client certificate, a
+ *   client certificate without `--tlsfirst`), naming where they came from.
  * @example
  * ```ts ignore
  * import { resolveConnectionSettings } from "./cli_settings.ts";
@@ -56,6 +65,19 @@ export async function cliConnectionOptions(
     if (!(error instanceof NatsAuthError)) throw error;
     throw authUsageError(error, settings);
   }
+  let tls;
+  try {
+    tls = await tlsConnectionOptions(settings.tls, {
+      names: { ...TLS_FLAGS, ...settings.tlsFrom },
+    });
+  } catch (error) {
+    if (!(error instanceof NatsTlsError)) throw error;
+    throw new CliUsageError(error.message, {
+      cause: error,
+      source: error.option,
+      file: error.path,
+    });
+  }
   return {
     servers: settings.servers.urls,
     name: "fleet-cli",
@@ -70,13 +92,22 @@ export async function cliConnectionOptions(
       ? {}
       : { inboxPrefix: options.inboxPrefix }),
     ...auth,
+    ...tls,
   };
 }
 
+/** How messages name a TLS setting not given (e.g. the missing key). */
+const TLS_FLAGS = {
+  caFile: "--tlsca",
+  certFile: "--tlscert",
+  keyFile: "--tlskey",
+  handshakeFirst: "--tlsfirst",
+} as const;
+
 /**
  * Connects for the CLI, turning any connection failure into a
- * {@linkcode CliConnectionError} that says whether authentication failed
- * or the server could not be reached.
+ * {@linkcode CliConnectionError} that says whether authentication or TLS
+ * failed (and what to fix) or the server could not be reached.
  *
  * @throws {CliUsageError} for unusable credentials (see {@linkcode cliConnectionOptions}).
  * @throws {CliConnectionError} when no server could be connected to.
@@ -123,6 +154,7 @@ function authUsageError(
 }
 
 function connectFailure(error: unknown): ConnectFailure {
+  if (tlsAdvice(error) !== undefined) return "tls";
   const name = error instanceof Error ? error.name : "";
   if (
     name === "AuthorizationError" || name === "UserAuthenticationExpiredError"

@@ -7,7 +7,7 @@ export interface NatsContext {
   name: string;
   /** Its file. */
   path: string;
-  /** The connection settings it gives (`url`, `user`, `password`, `token`, `creds`). */
+  /** The connection settings it gives (`url`, `user`, `password`, `token`, `creds`, `ca`, `cert`, `key`, `tls_first`). */
   layer: SettingsLayer;
   /** Its `inbox_prefix`, when set. */
   inboxPrefix?: string;
@@ -33,7 +33,12 @@ const LAYER_FIELDS = {
   password: "password",
   token: "token",
   creds: "creds",
+  ca: "tlsCa",
+  cert: "tlsCert",
+  key: "tlsKey",
 } as const;
+// File fields, whose leading `~/` is the home directory.
+const FILE_FIELDS = ["creds", "tlsCa", "tlsCert", "tlsKey"] as const;
 const IGNORED_STRINGS = [
   "name",
   "description",
@@ -44,9 +49,6 @@ const IGNORED_STRINGS = [
 ];
 const UNSUPPORTED_STRINGS = [
   "nkey",
-  "cert",
-  "key",
-  "ca",
   "nsc",
   "user_jwt",
   "user_seed",
@@ -63,15 +65,15 @@ const UNSUPPORTED_STRINGS = [
  * selected context, named in `…/nats/context.txt` (none when that file is
  * missing or empty, or when `options.noSelected`).
  *
- * Fields used: `url`, `user`, `password`, `token`, `creds` (a leading `~/`
- * is the home directory) and `inbox_prefix`. Ignored: `description`,
- * `name`, the `jetstream_*` prefixes and `color_scheme` (fleet uses no
- * JetStream), and fields it does not know. Refused when set, as not
- * supported yet (connecting without them would not be what the context
- * says): `nkey`, `cert`, `key`, `ca`, `tls_first`, `nsc`, `user_jwt`,
- * `user_seed`, `socks_proxy`, the `windows_*` certificate store fields, and
- * a `creds` that is a URL (`nsc://…`, `op://…`). An empty string counts as
- * unset, as in the `nats` CLI.
+ * Fields used: `url`, `user`, `password`, `token`, `creds`, `ca`, `cert`,
+ * `key` (in these four a leading `~/` is the home directory), `tls_first`
+ * and `inbox_prefix`. Ignored: `description`, `name`, the `jetstream_*`
+ * prefixes and `color_scheme` (fleet uses no JetStream), and fields it
+ * does not know. Refused when set, as not supported yet (connecting
+ * without them would not be what the context says): `nkey`, `nsc`,
+ * `user_jwt`, `user_seed`, `socks_proxy`, the `windows_*` certificate store
+ * fields, and a `creds` that is a URL (`nsc://…`, `op://…`). An empty
+ * string, and `tls_first: false`, count as unset, as in the `nats` CLI.
  *
  * @throws {CliUsageError} (with `file`) for a missing, unreadable or
  *   malformed context file, a field of the wrong type or not supported, a
@@ -206,11 +208,10 @@ async function readContext(
     if (string(field) !== undefined) unsupported(field);
   }
   const tlsFirst = fields.tls_first;
-  if (tlsFirst !== undefined && tlsFirst !== null) {
-    if (typeof tlsFirst !== "boolean") {
-      fail(`field "tls_first" must be true or false`);
-    }
-    if (tlsFirst) unsupported("tls_first");
+  if (
+    tlsFirst !== undefined && tlsFirst !== null && typeof tlsFirst !== "boolean"
+  ) {
+    fail(`field "tls_first" must be true or false`);
   }
   const caMatch = fields.windows_ca_certs_match;
   if (Array.isArray(caMatch) && caMatch.length > 0) {
@@ -234,7 +235,15 @@ async function readContext(
         } is not supported by fleet yet, only a file path`,
       );
     }
-    layer.creds.value = expandHome(layer.creds.value, getEnv);
+  }
+  for (const key of FILE_FIELDS) {
+    const setting = layer[key];
+    if (setting !== undefined) {
+      setting.value = expandHome(setting.value, getEnv);
+    }
+  }
+  if (tlsFirst === true) {
+    layer.tlsFirst = { value: true, from: from("tls_first") };
   }
   const context: NatsContext = { name, path, layer };
   const inboxPrefix = string("inbox_prefix");

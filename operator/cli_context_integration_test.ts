@@ -114,9 +114,24 @@ Deno.test("runCli() returns the usage code naming the context file for a missing
   assert.ok(badUrl.stderr.includes(JSON.stringify(bad)), badUrl.stderr);
   assert.match(badUrl.stderr, /url: Invalid NATS server URL .*port 99999/);
   assert.ok(!badUrl.stderr.includes("s3cret"), badUrl.stderr);
-  const tls = await writeContext(config, "tls", { url: "tls://h", ca: "/ca" });
-  const unsupported = await run(["--context", "tls", "ping", "dev-a"], env);
+  const nkey = await writeContext(config, "nk", { url: "tls://h", nkey: "/k" });
+  const unsupported = await run(["--context", "nk", "ping", "dev-a"], env);
   assert.equal(unsupported.code, ExitCode.Usage, unsupported.stderr);
-  assert.ok(unsupported.stderr.includes(JSON.stringify(tls)));
-  assert.match(unsupported.stderr, /field "ca" is not supported by fleet yet/);
+  assert.ok(unsupported.stderr.includes(JSON.stringify(nkey)));
+  assert.match(
+    unsupported.stderr,
+    /field "nkey" is not supported by fleet yet/,
+  );
+  // A context's ca is used now, and checked before connecting.
+  const tls = await writeContext(config, "tls", { url: "tls://h", ca: "/ca" });
+  const missingCa = await run(["--context", "tls", "ping", "dev-a"], env);
+  assert.equal(missingCa.code, ExitCode.Usage, missingCa.stderr);
+  assert.ok(
+    missingCa.stderr.includes(
+      `Cannot use context "tls" (${
+        JSON.stringify(tls)
+      }) ca "/ca": the file does not exist`,
+    ),
+    missingCa.stderr,
+  );
 });

@@ -126,8 +126,6 @@ Deno.test("loadNatsContext() throws CliUsageError naming the file for a missing,
       { tls_first: "yes" },
       /field "tls_first" must be true or false/,
     ],
-    ["ca", { ca: "/etc/ca.pem" }, /field "ca" is not supported by fleet yet/],
-    ["tls", { tls_first: true }, /field "tls_first" is not supported/],
     ["nkey", { nkey: "/k.nk" }, /field "nkey" is not supported/],
     [
       "nsc",
@@ -170,4 +168,33 @@ Deno.test("loadNatsContext() refuses names that are not context names, and a nam
       return true;
     },
   );
+});
+
+Deno.test("loadNatsContext() reads ca, cert, key (expanding ~/) and tls_first, as the nats CLI writes them", async () => {
+  await using home = await tempDir();
+  const path = await writeContext(`${home.path}/.config`, "edge", {
+    url: "tls://nats.example.com",
+    ca: "~/tls/ca.pem",
+    cert: "/etc/fleet/operator.pem",
+    key: "~/tls/operator-key.pem",
+    tls_first: true,
+  });
+  const context = await loadNatsContext("edge", {
+    getEnv: envOf({ HOME: home.path }),
+  });
+  const from = (field: string) =>
+    `context "edge" (${JSON.stringify(path)}) ${field}`;
+  assert.deepEqual(context?.layer, {
+    server: { value: "tls://nats.example.com", from: from("url") },
+    tlsCa: { value: `${home.path}/tls/ca.pem`, from: from("ca") },
+    tlsCert: { value: "/etc/fleet/operator.pem", from: from("cert") },
+    tlsKey: { value: `${home.path}/tls/operator-key.pem`, from: from("key") },
+    tlsFirst: { value: true, from: from("tls_first") },
+  });
+  // tls_first false, as `nats context save` writes it, is unset.
+  await writeContext(`${home.path}/.config`, "plain", { tls_first: false });
+  const plain = await loadNatsContext("plain", {
+    getEnv: envOf({ HOME: home.path }),
+  });
+  assert.deepEqual(plain?.layer, {});
 });

@@ -1,4 +1,5 @@
 import { redactServerUrl } from "../nats/mod.ts";
+import { tlsAdvice } from "./cli_tls_advice.ts";
 
 /**
  * A command line the CLI cannot act on: a bad flag combination or value, a
@@ -37,15 +38,17 @@ export class CliUsageError extends Error {
 /** Why the CLI could not connect. */
 export type ConnectFailure =
   | "authentication"
+  | "tls"
   | "unreachable"
   | "timeout"
   | "failed";
 
 /**
  * The CLI could not connect to NATS. Maps to exit code 3. `reason` says
- * whether the server refused the credentials, could not be reached, did
- * not answer in time, or something else failed; `cause` is what the
- * connection raised. `servers` and the message never carry a password.
+ * whether the server refused the credentials, TLS failed (the message then
+ * says what to fix, in terms of `--tlsca`, `--tlscert`, `--tlskey` and
+ * `--tlsfirst`), the server could not be reached or did not answer in
+ * time, or something else failed; `cause` is what the connection raised. `servers` and the message never carry a password.
  *
  * @example
  * ```ts
@@ -67,6 +70,11 @@ export class CliConnectionError extends Error {
       : "";
     const what = reason === "authentication"
       ? `authentication failed${detail}; check --user/--password, --token or --creds`
+      : reason === "tls"
+      ? `TLS failed${detail}; ${
+        tlsAdvice(options?.cause) ??
+          "check --tlsca, --tlscert, --tlskey and --tlsfirst"
+      }`
       : reason === "timeout"
       ? `no answer from the server in time${detail}`
       : reason === "unreachable"

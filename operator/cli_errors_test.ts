@@ -48,3 +48,19 @@ Deno.test("CliUsageError() keeps source and file and redacts URLs in its message
   assert.equal(error.file, "/x.creds");
   assert.equal(error.message, "NATS_URL: bad nats://u:***@h:99999");
 });
+
+Deno.test("CliConnectionError() says TLS failed and what to fix", () => {
+  const cause = new Error(
+    'Cannot connect to "127.0.0.1:4222": invalid peer certificate: UnknownIssuer',
+  );
+  const error = new CliConnectionError("tls://127.0.0.1:4222", "tls", {
+    cause,
+  });
+  assert.equal(error.reason, "tls");
+  assert.equal(
+    error.message,
+    'Cannot connect to NATS at "tls://127.0.0.1:4222": TLS failed (' +
+      cause.message +
+      "); the server's certificate is signed by a CA this machine does not trust: give that CA with --tlsca",
+  );
+});

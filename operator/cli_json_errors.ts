@@ -23,11 +23,11 @@ export interface CliErrorJson {
     exit_code: number;
     /** Usage: where the bad value came from (`--server`, `NATS_URL`, a context field). */
     source?: string;
-    /** Usage: the file at fault (a `.creds` or context file). */
+    /** Usage: the file at fault (a `.creds`, TLS or context file). */
     file?: string;
     /** Usage, from the command-line parser: its error code, e.g. `commander.unknownOption`. */
     code?: string;
-    /** Connection: `authentication`, `unreachable`, `timeout` or `failed`. */
+    /** Connection: `authentication`, `tls`, `unreachable`, `timeout` or `failed`. */
     reason?: string;
     /** Connection: the servers tried, without user info. */
     servers?: string[];

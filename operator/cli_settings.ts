@@ -1,5 +1,7 @@
 import {
   type NatsAuth,
+  type NatsTlsFiles,
+  type NatsTlsSetting,
   type ParsedServerUrls,
   parseServerUrls,
   ServerUrlError,
@@ -10,9 +12,9 @@ import { CliUsageError } from "./cli_errors.ts";
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
 /** One setting's value and where it came from (`--server`, `NATS_URL`, …). */
-export interface Setting {
+export interface Setting<T = string> {
   /** The value as given. */
-  value: string;
+  value: T;
   /** Where it came from, for messages: a flag, a variable or a context field. */
   from: string;
 }
@@ -29,6 +31,14 @@ export interface SettingsLayer {
   token?: Setting;
   /** Path of a `.creds` file. */
   creds?: Setting;
+  /** CA certificates (PEM) to trust: `--tlsca`, `NATS_CA`, a context's `ca`. */
+  tlsCa?: Setting;
+  /** Client certificate (PEM): `--tlscert`, `NATS_CERT`, a context's `cert`. */
+  tlsCert?: Setting;
+  /** Its private key (PEM): `--tlskey`, `NATS_KEY`, a context's `key`. */
+  tlsKey?: Setting;
+  /** TLS handshake first: `--tlsfirst`, a context's `tls_first`; only ever `true`. */
+  tlsFirst?: Setting<boolean>;
 }
 
 /** What to connect to and how to authenticate, resolved from every layer. */
@@ -41,6 +51,10 @@ export interface ConnectionSettings {
   auth: NatsAuth;
   /** Where each credential came from, for messages. */
   authFrom: Partial<Record<keyof NatsAuth, string>>;
+  /** The TLS settings (empty: TLS only if the server asks for it). */
+  tls: NatsTlsFiles;
+  /** Where each TLS setting came from, for messages. */
+  tlsFrom: Partial<Record<NatsTlsSetting, string>>;
 }
 
 /** The connection flags of the CLI, as parsed. */
@@ -55,6 +69,14 @@ export interface ConnectionFlags {
   token?: string;
   /** `--creds`. */
   creds?: string;
+  /** `--tlsca`. */
+  tlsca?: string;
+  /** `--tlscert`. */
+  tlscert?: string;
+  /** `--tlskey`. */
+  tlskey?: string;
+  /** `--tlsfirst`. */
+  tlsfirst?: boolean;
 }
 
 /** Reads an environment variable; `undefined` when unset (or empty). */
@@ -62,7 +84,8 @@ export type EnvReader = (name: string) => string | undefined;
 
 /**
  * The environment variables the CLI reads, as the `nats` CLI names them:
- * each stands in for the flag of the same meaning.
+ * each stands in for the flag of the same meaning (`--tlsfirst` has none,
+ * as in the `nats` CLI).
  */
 export const ENV_VARS = {
   server: "NATS_URL",
@@ -70,14 +93,21 @@ export const ENV_VARS = {
   password: "NATS_PASSWORD",
   token: "NATS_TOKEN",
   creds: "NATS_CREDS",
+  tlsCa: "NATS_CA",
+  tlsCert: "NATS_CERT",
+  tlsKey: "NATS_KEY",
 } as const;
 
+// The string flags: the layer field and the flag of each.
 const FLAG_NAMES = {
-  server: "--server",
-  user: "--user",
-  password: "--password",
-  token: "--token",
-  creds: "--creds",
+  server: ["server", "--server"],
+  user: ["user", "--user"],
+  password: ["password", "--password"],
+  token: ["token", "--token"],
+  creds: ["creds", "--creds"],
+  tlsca: ["tlsCa", "--tlsca"],
+  tlscert: ["tlsCert", "--tlscert"],
+  tlskey: ["tlsKey", "--tlskey"],
 } as const;
 
 /**
@@ -91,11 +121,15 @@ const FLAG_NAMES = {
  */
 export function flagsLayer(flags: ConnectionFlags): SettingsLayer {
   const layer: SettingsLayer = {};
-  for (const field of Object.keys(FLAG_NAMES) as (keyof ConnectionFlags)[]) {
-    const value = flags[field];
-    if (value !== undefined) {
-      layer[field] = { value, from: FLAG_NAMES[field] };
-    }
+  for (
+    const flag of Object.keys(FLAG_NAMES) as (keyof typeof FLAG_NAMES)[]
+  ) {
+    const value = flags[flag];
+    const [field, from] = FLAG_NAMES[flag];
+    if (value !== undefined) layer[field] = { value, from };
+  }
+  if (flags.tlsfirst === true) {
+    layer.tlsFirst = { value: true, from: "--tlsfirst" };
   }
   return layer;
 }
@@ -155,7 +189,10 @@ const AUTH_KEY: Readonly<Record<CredentialField, keyof NatsAuth>> = {
  * - the kind of credentials (user/password, token or creds) is that of the
  *   first layer giving any; each of its fields then comes from the first
  *   layer that has it (`--user` with `NATS_PASSWORD` works), and other
- *   kinds below are ignored (`--token` overrides a context's `creds`).
+ *   kinds below are ignored (`--token` overrides a context's `creds`);
+ * - each TLS setting (CA, certificate, key, TLS first) comes from the first
+ *   layer that has it, as the `nats` CLI lays flags over a context field
+ *   by field; they are checked when connecting (`tlsConnectionOptions`).
  *
  * @throws {CliUsageError} for a malformed server URL, naming where it came
  *   from (`--server: Invalid NATS server URL …`), or credentials given both
@@ -184,7 +221,41 @@ export function resolveConnectionSettings(
       i === index ? addUrlCredentials(layer, servers, server) : layer
     );
   const { auth, authFrom } = resolveAuth(withUrlCredentials);
-  return { servers, serversFrom: server.from, auth, authFrom };
+  return {
+    servers,
+    serversFrom: server.from,
+    auth,
+    authFrom,
+    ...resolveTls(layers),
+  };
+}
+
+const TLS_FIELDS = [
+  ["tlsCa", "caFile"],
+  ["tlsCert", "certFile"],
+  ["tlsKey", "keyFile"],
+] as const;
+
+// Each TLS setting from the first layer that has it, as the nats CLI merges
+// flags over a context field by field.
+function resolveTls(
+  layers: readonly SettingsLayer[],
+): Pick<ConnectionSettings, "tls" | "tlsFrom"> {
+  const tls: NatsTlsFiles = {};
+  const tlsFrom: ConnectionSettings["tlsFrom"] = {};
+  for (const [field, setting] of TLS_FIELDS) {
+    const given = layers.find((layer) => layer[field] !== undefined)?.[field];
+    if (given === undefined) continue;
+    tls[setting] = given.value;
+    tlsFrom[setting] = given.from;
+  }
+  const first = layers.find((layer) => layer.tlsFirst?.value === true)
+    ?.tlsFirst;
+  if (first !== undefined) {
+    tls.handshakeFirst = true;
+    tlsFrom.handshakeFirst = first.from;
+  }
+  return { tls, tlsFrom };
 }
 
 function addUrlCredentials(

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { CliUsageError } from "./cli_errors.ts";
-import { DEFAULT_NATS_URL, resolveConnectionSettings } from "./cli_settings.ts";
+import {
+  DEFAULT_NATS_URL,
+  envLayer,
+  flagsLayer,
+  resolveConnectionSettings,
+} from "./cli_settings.ts";
 
 Deno.test("resolveConnectionSettings() takes the servers from the first layer naming any, else the default", () => {
   const flags = { server: { value: "nats://a:1", from: "--server" } };
@@ -95,4 +100,62 @@ Deno.test("resolveConnectionSettings() takes the kind of credentials from the hi
     { user: s("u", "--user"), token: s("t", "--token") },
   ]);
   assert.deepEqual(both.auth, { user: "u", token: "t" });
+});
+
+Deno.test("flagsLayer() and envLayer() read the TLS flags and variables as the nats CLI names them", () => {
+  assert.deepEqual(
+    flagsLayer({
+      tlsca: "ca.pem",
+      tlscert: "c.pem",
+      tlskey: "k.pem",
+      tlsfirst: true,
+    }),
+    {
+      tlsCa: { value: "ca.pem", from: "--tlsca" },
+      tlsCert: { value: "c.pem", from: "--tlscert" },
+      tlsKey: { value: "k.pem", from: "--tlskey" },
+      tlsFirst: { value: true, from: "--tlsfirst" },
+    },
+  );
+  // --tlsfirst not given is unset, not false.
+  assert.deepEqual(flagsLayer({ tlsfirst: false }), {});
+  const env: Record<string, string> = {
+    NATS_CA: "/e/ca.pem",
+    NATS_CERT: "/e/c.pem",
+    NATS_KEY: "/e/k.pem",
+    NATS_KEY_EMPTY: "",
+  };
+  assert.deepEqual(envLayer((name) => env[name]), {
+    tlsCa: { value: "/e/ca.pem", from: "NATS_CA" },
+    tlsCert: { value: "/e/c.pem", from: "NATS_CERT" },
+    tlsKey: { value: "/e/k.pem", from: "NATS_KEY" },
+  });
+});
+
+Deno.test("resolveConnectionSettings() takes each TLS setting from the first layer that has it: flags, then environment, then context", () => {
+  const s = (value: string, from: string) => ({ value, from });
+  const settings = resolveConnectionSettings([
+    { tlsCa: s("/f/ca.pem", "--tlsca") },
+    { tlsCa: s("/e/ca.pem", "NATS_CA"), tlsCert: s("/e/c.pem", "NATS_CERT") },
+    {
+      tlsCa: s("/c/ca.pem", "context ca"),
+      tlsKey: s("/c/k.pem", "context key"),
+      tlsFirst: { value: true, from: "context tls_first" },
+    },
+  ]);
+  assert.deepEqual(settings.tls, {
+    caFile: "/f/ca.pem",
+    certFile: "/e/c.pem",
+    keyFile: "/c/k.pem",
+    handshakeFirst: true,
+  });
+  assert.deepEqual(settings.tlsFrom, {
+    caFile: "--tlsca",
+    certFile: "NATS_CERT",
+    keyFile: "context key",
+    handshakeFirst: "context tls_first",
+  });
+  const none = resolveConnectionSettings([{}, {}, {}]);
+  assert.deepEqual(none.tls, {});
+  assert.deepEqual(none.tlsFrom, {});
 });

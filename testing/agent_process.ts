@@ -6,6 +6,7 @@
  */
 import { stringify as stringifyToml } from "smol-toml";
 import { assertDeviceId } from "../contracts/mod.ts";
+import type { NatsTlsFiles } from "../nats/mod.ts";
 import type { Credentials } from "./nats_server_config.ts";
 import {
   readTail,
@@ -22,6 +23,13 @@ export interface AgentProcessOptions {
   servers: string | readonly string[];
   /** The device's NATS user and password. */
   credentials: Credentials;
+  /**
+   * TLS: the `tls_ca_file`, `tls_cert_file`, `tls_key_file` and
+   * `tls_handshake_first` keys of the `[nats]` table (give absolute paths).
+   *
+   * @default {undefined (no tls_* key)}
+   */
+  tls?: NatsTlsFiles;
   /** Directory for its config (`agent-<id>.toml`) and log (`agent-<id>.log`). */
   dir: string;
   /**
@@ -264,8 +272,10 @@ export function renderAgentConfig(
     | "credentials"
     | "runtimeEnabled"
     | "heartbeatIntervalS"
+    | "tls"
   >,
 ): string {
+  const tls = options.tls ?? {};
   return stringifyToml({
     agent: {
       device_id: options.deviceId,
@@ -278,6 +288,12 @@ export function renderAgentConfig(
         : [...options.servers],
       user: options.credentials.user,
       password: options.credentials.password,
+      ...(tls.caFile === undefined ? {} : { tls_ca_file: tls.caFile }),
+      ...(tls.certFile === undefined ? {} : { tls_cert_file: tls.certFile }),
+      ...(tls.keyFile === undefined ? {} : { tls_key_file: tls.keyFile }),
+      ...(tls.handshakeFirst === undefined
+        ? {}
+        : { tls_handshake_first: tls.handshakeFirst }),
     },
   }) + "\n";
 }

@@ -24,6 +24,7 @@
  */
 export * from "./agent_log.ts";
 export * from "./agent_process.ts";
+export * from "./blackhole.ts";
 export * from "./child_process.ts";
 export * from "./free_port.ts";
 export * from "./nats_permissions.ts";
@@ -36,3 +37,5 @@ export * from "./processes.ts";
 export * from "./temp_dir.ts";
 export * from "./wait.ts";
 export * from "./workload_image.ts";
+export * from "./tls_certificates.ts";
+export * from "./tls_files.ts";

@@ -56,6 +56,13 @@ export interface NatsServerConfigOptions {
    */
   serverName?: string;
   /**
+   * TLS on the client port: a `tls { … }` block (see
+   * {@linkcode NatsServerTlsOptions}).
+   *
+   * @default {undefined (no TLS)}
+   */
+  tls?: NatsServerTlsOptions;
+  /**
    * Raw nats-server config text appended after the generated config, for
    * what these options do not model (a `tls { … }` block, `max_payload`, …).
    * It is neither checked nor escaped: quote values with
@@ -182,10 +189,62 @@ export function renderNatsServerConfig(
     }
     lines.push("  ]", "}");
   }
+  if (options.tls) lines.push(...renderNatsServerTls(options.tls));
   if (options.extraConfig) lines.push(options.extraConfig.trimEnd());
   lines.push("");
   return lines.join("\n");
 }
+/** TLS of a nats-server's client port. */
+export interface NatsServerTlsOptions {
+  /** The server's certificate (PEM), absolute path. */
+  certFile: string;
+  /** Its private key (PEM), absolute path. */
+  keyFile: string;
+  /**
+   * The CA that signed the client certificates, absolute path (needed with
+   * `verify`).
+   *
+   * @default {undefined (the system's CAs)}
+   */
+  caFile?: string;
+  /**
+   * Require a client certificate signed by `caFile` (mutual TLS).
+   *
+   * @default {false}
+   */
+  verify?: boolean;
+  /**
+   * TLS handshake first, before the server's `INFO`: what a Deno client
+   * needs to present a client certificate.
+   *
+   * @default {false}
+   */
+  handshakeFirst?: boolean;
+}
+
+/**
+ * Renders the `tls { … }` block of a nats-server config, one line each.
+ *
+ * @example
+ * ```ts
+ * import { renderNatsServerTls } from "@harmony/fleet/e2e";
+ * renderNatsServerTls({ certFile: "/s.pem", keyFile: "/s-key.pem", verify: true })
+ *   .includes("  verify: true"); // true
+ * ```
+ */
+export function renderNatsServerTls(tls: NatsServerTlsOptions): string[] {
+  const q = quoteNatsConfigString;
+  return [
+    "tls {",
+    `  cert_file: ${q(tls.certFile)}`,
+    `  key_file: ${q(tls.keyFile)}`,
+    ...(tls.caFile === undefined ? [] : [`  ca_file: ${q(tls.caFile)}`]),
+    ...(tls.verify ? ["  verify: true"] : []),
+    ...(tls.handshakeFirst ? ["  handshake_first: true"] : []),
+    "}",
+  ];
+}
+
 /** The admin user of test nats-servers: allowed everything. */
 export const TEST_ADMIN: Readonly<Credentials> = Object.freeze({
   user: "admin",

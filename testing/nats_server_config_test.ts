@@ -141,3 +141,36 @@ Deno.test("quoteNatsConfigString() rejects other control characters", () => {
   assert.throws(() => quoteNatsConfigString("a\x00b"), RangeError);
   assert.throws(() => quoteNatsConfigString("a\x1bb"), RangeError);
 });
+
+Deno.test("renderNatsServerConfig() renders a tls block for mutual TLS with handshake first", () => {
+  const text = renderNatsServerConfig({
+    ...base,
+    tls: {
+      certFile: "/s/server.pem",
+      keyFile: "/s/server-key.pem",
+      caFile: "/s/ca.pem",
+      verify: true,
+      handshakeFirst: true,
+    },
+  });
+  assert.ok(
+    text.includes(
+      [
+        "tls {",
+        '  cert_file: "/s/server.pem"',
+        '  key_file: "/s/server-key.pem"',
+        '  ca_file: "/s/ca.pem"',
+        "  verify: true",
+        "  handshake_first: true",
+        "}",
+      ].join("\n"),
+    ),
+    text,
+  );
+  const plain = renderNatsServerConfig({
+    ...base,
+    tls: { certFile: "/c.pem", keyFile: "/k.pem" },
+  });
+  assert.doesNotMatch(plain, /verify|handshake_first|ca_file/);
+  assert.doesNotMatch(renderNatsServerConfig(base), /tls/);
+});

@@ -247,6 +247,9 @@ export class NatsServerProcess implements AsyncDisposable {
         port,
       }),
     );
+    // An earlier server's log would say "ready" before this one is: the
+    // shell truncates the log only once it runs.
+    await Deno.remove(logPath).catch(() => {});
     let child: Deno.ChildProcess;
     try {
       child = spawnLogged(binary, ["-c", configPath], {

@@ -300,3 +300,12 @@ Deno.test("NatsServerProcess.kill() kills at once; a server started on its port 
     await watching;
   }
 });
+
+Deno.test("NatsServerProcess.start() in a dir an earlier server used waits for the new server, not the old log", async () => {
+  await using dir = await tempDir();
+  for (let run = 1; run <= 3; run++) {
+    await using server = await NatsServerProcess.start({ dir: dir.path });
+    const nc = await connect({ servers: server.url, reconnect: false });
+    await nc.close();
+  }
+});
