@@ -16,3 +16,10 @@
 export * from "./stream_errors.ts";
 export * from "./stream_receiver.ts";
 export * from "./stream_sender.ts";
+export type {
+  EndReason,
+  ErrorKind,
+  StreamChunk,
+  StreamEnd,
+  StreamName,
+} from "../contracts/mod.ts";

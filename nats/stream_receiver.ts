@@ -3,7 +3,7 @@ import type {
   MsgHdrs,
   NatsConnection,
   Subscription,
-} from "@nats-io/nats-core";
+} from "./core_types.ts";
 import {
   createInbox,
   errors as natsErrors,

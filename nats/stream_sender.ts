@@ -1,4 +1,4 @@
-import type { MsgHdrs, NatsConnection } from "@nats-io/nats-core";
+import type { MsgHdrs, NatsConnection } from "./core_types.ts";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import {
   encodeJson,

@@ -242,7 +242,7 @@ Deno.test("StreamSender.fail() sends gathered data, then an ADR-32 error reply w
 });
 
 Deno.test("StreamSender refuses to write or end after its terminal message", async () => {
-  await withReceiver(async ({ nc }) => {
+  await withReceiver(({ nc }) => {
     const sender = new StreamSender(nc, REPLY, { requestId: "r-x" });
     sender.end("limit");
     for (
