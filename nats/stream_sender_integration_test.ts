@@ -273,6 +273,7 @@ Deno.test("StreamSender refuses to write or end after its terminal message", asy
       () => new StreamSender(nc, "", { requestId: "r" }),
       TypeError,
     );
+    return Promise.resolve();
   });
 });
 
