@@ -63,14 +63,12 @@ export function decodeCancelReply(data: Uint8Array): CancelReply {
  * @example
  * ```ts
  * import { cancelVerb } from "@harmony/fleet/contracts";
- * cancelVerb.streams; // false
+ * cancelVerb.stream; // undefined: one reply
  * ```
  */
 export const cancelVerb: VerbSpec<"cancel", CancelRequest, CancelReply> = {
   name: "cancel",
-  streams: false,
   publishable: true,
   decodeRequest: decodeCancelRequest,
   decodeReply: decodeCancelReply,
-  follows: () => false,
 };

@@ -246,13 +246,16 @@ function utf8Length(text: string): number {
  * @example
  * ```ts
  * import { execVerb } from "@harmony/fleet/contracts";
- * execVerb.streams; // true
+ * execVerb.stream?.lines; // false: binary output, not cut at line ends
  * ```
  */
 export const execVerb: VerbSpec<"exec", ExecRequest> = {
   name: "exec",
-  streams: true,
   publishable: false,
   decodeRequest: decodeExecRequest,
-  follows: () => false,
+  stream: {
+    follows: () => false,
+    limitBytes: (request) => request.limit_bytes ?? DEFAULT_EXEC_LIMIT_BYTES,
+    lines: false,
+  },
 };

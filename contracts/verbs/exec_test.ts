@@ -223,10 +223,15 @@ for (const [what, body, message] of BAD) {
 
 Deno.test("execVerb streams and never follows; its limit defaults to 16 MiB", () => {
   assert.equal(execVerb.name, "exec");
-  assert.equal(execVerb.streams, true);
+  assert.ok(execVerb.stream);
+  const stream = execVerb.stream!;
+  const request = { verb: "exec", host: true, cmd: ["x"] } as const;
+  assert.equal(stream.follows({ ...request, cmd: ["x"] }), false);
+  assert.equal(stream.lines, false);
+  assert.equal(stream.limitBytes({ ...request, cmd: ["x"] }), 16777216);
   assert.equal(
-    execVerb.follows({ verb: "exec", host: true, cmd: ["x"] }),
-    false,
+    stream.limitBytes({ ...request, cmd: ["x"], limit_bytes: 5 }),
+    5,
   );
   assert.equal(DEFAULT_EXEC_LIMIT_BYTES, 16 * 1024 * 1024);
 });

@@ -70,9 +70,7 @@ export const keepaliveVerb: VerbSpec<
   KeepaliveReply
 > = {
   name: "keepalive",
-  streams: false,
   publishable: true,
   decodeRequest: decodeKeepaliveRequest,
   decodeReply: decodeKeepaliveReply,
-  follows: () => false,
 };

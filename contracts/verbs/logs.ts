@@ -104,13 +104,16 @@ export function decodeLogsRequest(data: Uint8Array): LogsRequest {
  * @example
  * ```ts
  * import { logsVerb } from "@harmony/fleet/contracts";
- * logsVerb.follows({ verb: "logs", container: "web", follow: true }); // true
+ * logsVerb.stream?.follows({ verb: "logs", container: "web", follow: true }); // true
  * ```
  */
 export const logsVerb: VerbSpec<"logs", LogsRequest> = {
   name: "logs",
-  streams: true,
   publishable: false,
   decodeRequest: decodeLogsRequest,
-  follows: (request) => request.follow === true,
+  stream: {
+    follows: (request) => request.follow === true,
+    limitBytes: (request) => request.limit_bytes,
+    lines: true,
+  },
 };

@@ -161,10 +161,17 @@ Deno.test("decodeLogsRequest() rejects malformed JSON", () => {
 
 Deno.test("logsVerb streams, and follows only when asked", () => {
   assert.equal(logsVerb.name, "logs");
-  assert.equal(logsVerb.streams, true);
-  assert.equal(logsVerb.follows({ verb: "logs", container: "w" }), false);
+  assert.ok(logsVerb.stream);
+  const stream = logsVerb.stream!;
+  assert.equal(stream.follows({ verb: "logs", container: "w" }), false);
   assert.equal(
-    logsVerb.follows({ verb: "logs", container: "w", follow: true }),
+    stream.follows({ verb: "logs", container: "w", follow: true }),
     true,
+  );
+  assert.equal(stream.lines, true);
+  assert.equal(stream.limitBytes({ verb: "logs", container: "w" }), undefined);
+  assert.equal(
+    stream.limitBytes({ verb: "logs", container: "w", limit_bytes: 9 }),
+    9,
   );
 });

@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { decodeCommandRequest, Verb, VERBS } from "@harmony/fleet/contracts";
- * VERBS[Verb.Logs].streams; // true
+ * VERBS[Verb.Logs].stream?.lines; // true
  * decodeCommandRequest(new Uint8Array(), Verb.Ping); // { verb: "ping" }
  * ```
  *
@@ -125,7 +125,7 @@ export function isVerb(value: unknown): value is Verb {
  * ```
  */
 export function isStreamingVerb(verb: Verb): verb is StreamingVerb {
-  return VERBS[verb].streams;
+  return VERBS[verb].stream !== undefined;
 }
 
 /**

@@ -59,14 +59,12 @@ export function decodePingReply(data: Uint8Array): PingReply {
  * @example
  * ```ts
  * import { pingVerb } from "@harmony/fleet/contracts";
- * pingVerb.streams; // false
+ * pingVerb.stream; // undefined: one reply
  * ```
  */
 export const pingVerb: VerbSpec<"ping", PingRequest, PingReply> = {
   name: "ping",
-  streams: false,
   publishable: false,
   decodeRequest: decodePingRequest,
   decodeReply: decodePingReply,
-  follows: () => false,
 };

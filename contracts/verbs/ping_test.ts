@@ -100,5 +100,5 @@ Deno.test("decodePingRequest() takes an empty body, {} or a body naming ping", (
     () => decodePingRequest(text('{"verb":"exec"}')),
     /"ping" request field "verb" must match the subject's verb "ping", got "exec"/,
   );
-  assert.equal(pingVerb.streams, false);
+  assert.equal(pingVerb.stream, undefined);
 });

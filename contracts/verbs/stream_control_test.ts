@@ -73,7 +73,7 @@ Deno.test("decodeCancelReply() and decodeKeepaliveReply() read {request_id, foun
 
 Deno.test("cancelVerb and keepaliveVerb answer once and may be published without a reply subject", () => {
   for (const verb of [cancelVerb, keepaliveVerb]) {
-    assert.equal(verb.streams, false);
     assert.equal(verb.publishable, true);
+    assert.equal(verb.stream, undefined);
   }
 });
