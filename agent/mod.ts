@@ -28,6 +28,6 @@ export * from "./exit_codes.ts";
 export * from "./handler.ts";
 export * from "./heartbeat.ts";
 export * from "./log.ts";
-export * from "./ping_handler.ts";
+export * from "./verbs/mod.ts";
 export * from "./run_agent.ts";
 export * from "./runtime_probe.ts";
