@@ -42,6 +42,7 @@ export {
   type Credentials,
   type DeviceUser,
   type NatsServerConfigOptions,
+  type OperatorUser,
   quoteNatsConfigString,
   renderNatsServerConfig,
 } from "../testing/nats_server_config.ts";

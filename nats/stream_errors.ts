@@ -66,6 +66,8 @@ export class StreamReceiveError extends Error {
   readonly requestId: string;
   /** What went wrong. */
   readonly failure: StreamFailure;
+  /** What went wrong, in words (the end of the message). */
+  readonly detail: string;
   /** For `gap`: the `X-Harmony-Seq` expected. */
   readonly expectedSeq?: number;
   /** For `gap`: the `X-Harmony-Seq` received. */
@@ -81,6 +83,7 @@ export class StreamReceiveError extends Error {
     this.subject = options.subject;
     this.requestId = options.requestId;
     this.failure = options.failure;
+    this.detail = options.detail;
     if (options.expectedSeq !== undefined) {
       this.expectedSeq = options.expectedSeq;
     }
