@@ -6,7 +6,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   EndReason,
-  type ErrorKind,
+  ErrorKind,
   type StreamChunk,
   StreamName,
 } from "../contracts/mod.ts";
@@ -108,6 +108,38 @@ export class OpenStream {
 
   keepalive(): void {
     this.#lastKeepalive = performance.now();
+  }
+
+  /** The reply subject its messages go to. */
+  get reply(): string {
+    return this.#options.reply;
+  }
+
+  /**
+   * Gives the stream up without a terminal message, which could not be
+   * delivered either (NATS refuses its messages): the handler is aborted
+   * and the stream forgotten, so the client's next keepalive finds none
+   * and it reports the stream interrupted rather than waiting for ever.
+   */
+  lose(detail: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#deadlineTimer);
+    clearTimeout(this.#abandonTimer);
+    this.#options.logger.warn("stream_lost", {
+      subject: this.#options.failure.subject,
+      request_id: this.#options.requestId,
+      reply: this.#options.reply,
+      message: detail,
+    });
+    this.#context.abort(
+      new StreamStoppedError(this.#options.requestId, "error"),
+    );
+    this.#options.onTerminal({
+      outcome: ErrorKind.Internal,
+      message: detail,
+      bytes: this.#sender.bytesSent,
+    });
   }
 
   /** Runs the handler to the stream's end; resolves once the handler has let go. */

@@ -31,10 +31,12 @@ export interface ServerFixture {
 
 export async function withServer(
   fn: (fixture: ServerFixture) => Promise<void>,
+  options: { deviceResponses?: { max: number; expires: string } } = {},
 ): Promise<void> {
   await using nats = await NatsServerProcess.start({
     config: {
       admin: TEST_ADMIN,
+      deviceResponses: options.deviceResponses,
       devices: [DEVICE, OTHER_DEVICE].map((deviceId) => ({
         deviceId,
         user: `device-${deviceId}`,

@@ -4,7 +4,10 @@ import type {
   NatsConnection,
   Subscription,
 } from "@nats-io/nats-core";
-import { headers as natsHeaders } from "@nats-io/nats-core";
+import {
+  headers as natsHeaders,
+  PermissionViolationError,
+} from "@nats-io/nats-core";
 import {
   assertDeviceId,
   deviceCommandSubscription,
@@ -166,6 +169,9 @@ export class CommandServer implements AsyncDisposable {
   #subscriptionError?: Error;
   #inFlight = new Set<Promise<void>>();
   #streams = new Map<string, OpenStream>();
+  /** The same open streams, by reply subject. */
+  #byReply = new Map<string, OpenStream>();
+  #statusWatch?: { stop(): void; done: Promise<void> };
   #control: StreamControl;
   #draining = false;
   #drained?: Promise<void>;
@@ -254,6 +260,7 @@ export class CommandServer implements AsyncDisposable {
         this.#onMessage(msg);
       },
     });
+    this.#statusWatch = this.#watchRefusals();
     await this.#nc.flush();
     if (this.#subscriptionError !== undefined) {
       throw new CommandServerError(
@@ -305,7 +312,37 @@ export class CommandServer implements AsyncDisposable {
     while (this.#inFlight.size > 0) {
       await Promise.all(this.#inFlight);
     }
+    this.#statusWatch?.stop();
+    await this.#statusWatch?.done;
     this.#commandLog.close();
+  }
+
+  /**
+   * Watches the connection's errors for NATS refusing a stream's messages
+   * (its `allow_responses` used up or expired: a stream longer than the
+   * permission's hour): such a stream can deliver nothing more, not even
+   * its end, so it is given up (see `OpenStream.lose`).
+   */
+  #watchRefusals(): { stop(): void; done: Promise<void> } {
+    const status = this.#nc.status();
+    const done = (async () => {
+      for await (const event of status) {
+        if (
+          event.type !== "error" ||
+          !(event.error instanceof PermissionViolationError) ||
+          event.error.operation !== "publish"
+        ) continue;
+        this.#byReply.get(event.error.subject)?.lose(
+          `NATS refused the stream's messages to "${event.error.subject}" (${event.error.message}); the device's response permission (allow_responses) is used up or expired`,
+        );
+      }
+    })().catch((error) => {
+      this.#logger.warn("status_watch_failed", { error });
+    });
+    return {
+      stop: () => (status as { stop?: () => void }).stop?.(),
+      done,
+    };
   }
 
   #onMessage(msg: Msg): void {
@@ -434,6 +471,9 @@ export class CommandServer implements AsyncDisposable {
         if (this.#streams.get(requestId) === open) {
           this.#streams.delete(requestId);
         }
+        if (this.#byReply.get(msg.reply!) === open) {
+          this.#byReply.delete(msg.reply!);
+        }
         entry.outcome = outcome.outcome;
         entry.message = outcome.message;
         entry.bytes = outcome.bytes;
@@ -444,6 +484,7 @@ export class CommandServer implements AsyncDisposable {
       },
     });
     this.#streams.set(requestId, open);
+    this.#byReply.set(msg.reply!, open);
     // Shutting down: it ends at once, as the others did.
     if (this.#draining) open.stop(EndReason.Cancelled);
     return open.run();

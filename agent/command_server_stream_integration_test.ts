@@ -569,3 +569,38 @@ Deno.test("CommandServer() keeps another device out: it can neither cancel nor k
     await stream.terminal();
   });
 });
+
+Deno.test("CommandServer() drops a stream whose messages NATS refuses (response permission used up), so a keepalive finds none", async () => {
+  await withServer(async ({ operatorNc, newServer, logs }) => {
+    const contexts: CommandContext[] = [];
+    await using server = newServer({
+      logs: async function* (ctx) {
+        contexts.push(ctx);
+        for (let i = 1; i <= 10; i++) yield out(`line ${i}\n`);
+        await aborted(ctx.signal);
+      },
+    }, { streamLingerMs: 0 });
+    await server.start();
+    const stream = rawStream(operatorNc, LOGS, {
+      ...LOGS_BODY,
+      follow: true,
+    }, { requestId: "r-cut" });
+    const lost = await waitFor(
+      "stream_lost",
+      () => logs.find((l) => l.event === "stream_lost"),
+    );
+    assert.equal(lost.request_id, "r-cut");
+    assert.match(String(lost.message), /refused/);
+    assert.equal(server.openStreams, 0);
+    assert.equal(contexts[0].signal.aborted, true);
+    const reply = await operatorNc.request(
+      KEEPALIVE,
+      JSON.stringify({ verb: "keepalive", request_id: "r-cut" }),
+      { timeout: 5000 },
+    );
+    assert.equal(decodeKeepaliveReply(reply.data).found, false);
+    assert.equal(stream.received.length, 3);
+    const line = logs.find((l) => l.event === "command" && l.verb === "logs");
+    assert.equal(line?.outcome, "internal");
+  }, { deviceResponses: { max: 3, expires: "1h" } });
+});

@@ -62,6 +62,14 @@ export interface NatsServerConfigOptions {
    */
   devices?: readonly DeviceUser[];
   /**
+   * Replaces the `allow_responses` of every device user (normally
+   * `STREAM_RESPONSES` of `devicePermissions()`), to test what happens
+   * when a stream outlives it.
+   *
+   * @default {undefined} (the devices' own)
+   */
+  deviceResponses?: { max: number; expires: string };
+  /**
    * Operator users, with the permissions of `operatorPermissions()`.
    *
    * @default {[]}
@@ -193,7 +201,14 @@ export function renderNatsServerConfig(
     };
     for (const device of devices) {
       assertDeviceId(device.deviceId);
-      addUser(device, devicePermissions(device.deviceId));
+      const permissions = devicePermissions(device.deviceId);
+      if (options.deviceResponses !== undefined) {
+        permissions.allow_responses = {
+          ...options.deviceResponses,
+          expiresMs: Number.NaN,
+        };
+      }
+      addUser(device, permissions);
     }
     for (const operator of operators) {
       addUser(

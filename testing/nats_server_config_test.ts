@@ -178,3 +178,12 @@ Deno.test("quoteNatsConfigString() rejects other control characters", () => {
   assert.throws(() => quoteNatsConfigString("a\x00b"), RangeError);
   assert.throws(() => quoteNatsConfigString("a\x1bb"), RangeError);
 });
+
+Deno.test("renderNatsServerConfig() can give devices other response limits, for tests", () => {
+  const text = renderNatsServerConfig({
+    ...base,
+    devices: [{ deviceId: "d1", user: "device-d1", password: "pw" }],
+    deviceResponses: { max: 3, expires: "1m" },
+  });
+  assert.match(text, /allow_responses: \{ max: 3, expires: "1m" \}/);
+});
