@@ -78,6 +78,9 @@ export function jsonType(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
+// Shared and frozen: an empty body (every ping) costs no allocation.
+const NO_FIELDS: JsonObject = Object.freeze({});
+
 /** What {@linkcode requestObject} calls a request of `verb` in messages. */
 export function requestLabel(verb: string): string {
   return `"${verb}" request`;
@@ -89,7 +92,7 @@ export function requestLabel(verb: string): string {
  * rejected.
  */
 export function requestObject(data: Uint8Array, verb: string): JsonObject {
-  if (isBlank(data)) return {};
+  if (isBlank(data)) return NO_FIELDS;
   const what = requestLabel(verb);
   const object = parseJsonObject(data, what);
   if ("verb" in object && object.verb !== verb) {

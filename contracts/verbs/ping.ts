@@ -34,8 +34,11 @@ export interface PingReply {
  */
 export function decodePingRequest(data: Uint8Array): PingRequest {
   requestObject(data, "ping");
-  return { verb: "ping" };
+  return PING_REQUEST;
 }
+
+// Shared and frozen: a ping has no fields, so every decoded one is this.
+const PING_REQUEST: PingRequest = Object.freeze({ verb: "ping" });
 
 /**
  * Decodes and checks a ping reply; fields it does not know are dropped.
