@@ -112,6 +112,7 @@ export class StreamSender {
   #seq = 0;
   #bytes = 0;
   #sinceFlush = 0;
+  #confirmed = 0;
   #flushing?: Promise<void>;
   #flushError?: unknown;
   #ended = false;
@@ -171,6 +172,16 @@ export class StreamSender {
   /** Data bytes published so far (gathered bytes not yet sent excluded). */
   get bytesSent(): number {
     return this.#bytes;
+  }
+
+  /**
+   * Data bytes published but not yet confirmed by the server (a flush's
+   * PONG): an upper bound of what this sender has queued in the process.
+   * With backpressure heeded it stays under about twice
+   * {@linkcode StreamSenderOptions.flushEveryBytes} plus 64 KiB.
+   */
+  get bytesUnconfirmed(): number {
+    return this.#bytes - this.#confirmed;
   }
 
   /** Whether the terminal message has been sent. */
@@ -338,8 +349,11 @@ export class StreamSender {
     if (this.#sinceFlush < this.#flushEvery) return undefined;
     this.#sinceFlush = 0;
     const previous = this.#flushing;
+    const upTo = this.#bytes;
     const current: Promise<void> = this.#nc.flush().then(
-      () => {},
+      () => {
+        this.#confirmed = Math.max(this.#confirmed, upTo);
+      },
       (error) => {
         this.#flushError ??= error;
       },
