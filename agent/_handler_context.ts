@@ -2,7 +2,7 @@
 // demand) and how its result races the request's deadline. Private to
 // agent/; see command_server.ts.
 import type { CommandRequest, Verb } from "../contracts/mod.ts";
-import type { CommandContext } from "./handler.ts";
+import type { CommandContext, StreamControl } from "./handler.ts";
 
 /** Largest delay `setTimeout` accepts; longer deadlines get no timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -25,13 +25,15 @@ export class HandlerContext implements CommandContext {
   readonly requestId?: string;
   readonly operatorSub?: string;
   readonly deadline?: number;
+  readonly streams: StreamControl;
   #controller?: AbortController;
+  #fields?: Record<string, unknown>;
   #aborted = false;
   #reason: unknown;
 
   constructor(
     deviceId: string,
-    fields: Omit<CommandContext, "deviceId" | "signal">,
+    fields: Omit<CommandContext, "deviceId" | "signal" | "annotate">,
   ) {
     this.deviceId = deviceId;
     this.verb = fields.verb;
@@ -39,6 +41,16 @@ export class HandlerContext implements CommandContext {
     this.requestId = fields.requestId;
     this.operatorSub = fields.operatorSub;
     this.deadline = fields.deadline;
+    this.streams = fields.streams;
+  }
+
+  /** Fields added by the handler for the `command` log line, if any. */
+  get fields(): Record<string, unknown> | undefined {
+    return this.#fields;
+  }
+
+  annotate(fields: Record<string, unknown>): void {
+    this.#fields = { ...this.#fields, ...fields };
   }
 
   get signal(): AbortSignal {
@@ -50,6 +62,7 @@ export class HandlerContext implements CommandContext {
   }
 
   abort(reason: unknown): void {
+    if (this.#aborted) return;
     this.#aborted = true;
     this.#reason = reason;
     this.#controller?.abort(reason);

@@ -5,7 +5,11 @@ import {
   withinDeadline,
 } from "./_handler_context.ts";
 
-const FIELDS = { verb: "ping", request: { verb: "ping" } } as const;
+const FIELDS = {
+  verb: "ping",
+  request: { verb: "ping" },
+  streams: { cancel: () => false, keepalive: () => false },
+} as const;
 
 Deno.test("HandlerContext() makes its signal on first use, aborted if the deadline already passed", () => {
   const fresh = new HandlerContext("d1", FIELDS);
@@ -37,4 +41,12 @@ Deno.test("withinDeadline() settles with the work, or DEADLINE and an aborted si
 
   const unbounded = new HandlerContext("d1", FIELDS);
   assert.equal(await withinDeadline(Promise.resolve("x"), unbounded), "x");
+});
+
+Deno.test("HandlerContext.annotate() gathers fields for the log line", () => {
+  const context = new HandlerContext("d1", FIELDS);
+  assert.equal(context.fields, undefined);
+  context.annotate({ container: "web" });
+  context.annotate({ argv: ["ls"] });
+  assert.deepEqual(context.fields, { container: "web", argv: ["ls"] });
 });

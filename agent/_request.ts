@@ -8,8 +8,9 @@ import {
   ErrorKind,
   Header,
   isVerb,
+  knownVerbsList,
   PayloadError,
-  Verb,
+  type Verb,
 } from "../contracts/mod.ts";
 import type { CommandRequest } from "../contracts/mod.ts";
 import type { CommandHandler, CommandHandlers } from "./handler.ts";
@@ -37,7 +38,7 @@ export type Resolution =
   }
   | { ok: false; verb?: string; kind: ErrorKind; message: string };
 
-const KNOWN_VERBS = Object.values(Verb).map((v) => `"${v}"`).join(", ");
+const KNOWN_VERBS = knownVerbsList();
 
 export function resolveCommand(incoming: IncomingCommand): Resolution {
   const { deviceId, subject } = incoming;

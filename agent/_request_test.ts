@@ -44,7 +44,8 @@ Deno.test("resolveCommand() answers bad_request for an unknown verb", () => {
     ok: false,
     verb: "reboot",
     kind: "bad_request",
-    message: 'Unknown verb "reboot" for device "d1"; known verbs: "ping"',
+    message:
+      'Unknown verb "reboot" for device "d1"; known verbs: "ping", "logs", "exec", "cancel", "keepalive"',
   });
   const nested = resolve({ subject: "device-commands.d1.ping.extra" });
   assert.ok(!nested.ok);

@@ -17,6 +17,14 @@ export interface CommandEntry {
   message?: string;
   /** When handling began, in `performance.now()` milliseconds. */
   started: number;
+  /** For a stream: the data bytes sent. */
+  bytes?: number;
+  /** For a stream that ended with an end message: its reason. */
+  end?: string;
+  /** For a stream whose end carried one: the exit code. */
+  exitCode?: number;
+  /** Fields the handler added (`annotate()`): container, argv, … */
+  fields?: Record<string, unknown>;
 }
 
 /** Options of {@linkcode CommandLog}. */
@@ -32,7 +40,7 @@ export interface CommandLogOptions {
    * read-only, frequent, cheap ones. Every other verb, and every failed
    * command, gets one at info.
    *
-   * @default {["ping"]}
+   * @default {["ping", "keepalive"]}
    */
   quietVerbs?: readonly string[];
   /**
@@ -44,8 +52,11 @@ export interface CommandLogOptions {
   summaryIntervalS?: number;
 }
 
-/** Default of {@linkcode CommandLogOptions.quietVerbs}. */
-export const DEFAULT_QUIET_VERBS: readonly string[] = [Verb.Ping];
+/** Default of {@linkcode CommandLogOptions.quietVerbs}: `ping` and `keepalive`. */
+export const DEFAULT_QUIET_VERBS: readonly string[] = [
+  Verb.Ping,
+  Verb.Keepalive,
+];
 /** Default of {@linkcode CommandLogOptions.summaryIntervalS}. */
 export const DEFAULT_COMMAND_SUMMARY_INTERVAL_S = 60;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -58,7 +69,8 @@ const UNKNOWN_VERB = "(unknown)";
  * - every command that fails, and every command of a verb that is not
  *   quiet (state-changing or sensitive ones, e.g. `exec`), gets a `command`
  *   line at info: subject, verb, request id, operator, outcome, message,
- *   duration;
+ *   duration, and for a stream the bytes sent, the end reason and the exit
+ *   code, plus the fields its handler added (never stdin or env values);
  * - a successful command of a quiet verb (`ping`) gets that line at debug
  *   only (not written at the default level, and then not even built);
  * - every command is counted, per verb and outcome, and the counts are
@@ -127,12 +139,16 @@ export class CommandLog implements Disposable {
         : LogLevel.Info;
     if (!this.#logger.isEnabled(level)) return;
     this.#logger.log(level, "command", {
+      ...entry.fields,
       subject: entry.subject,
       request_id: entry.requestId,
       operator_sub: entry.operatorSub,
       verb,
       outcome,
       message: entry.message,
+      bytes: entry.bytes,
+      end: entry.end,
+      exit_code: entry.exitCode,
       duration_ms: Math.round((performance.now() - entry.started) * 1000) /
         1000,
     });

@@ -18,7 +18,7 @@ import type { CommandHandlers } from "./handler.ts";
 import { HandlerError } from "./handler.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { Logger } from "./log.ts";
-import { pingReply } from "./ping_handler.ts";
+import { pingReply } from "./verbs/ping.ts";
 import { NatsServerProcess, TEST_ADMIN, waitFor } from "../testing/mod.ts";
 
 const DEVICE = "dev-1";

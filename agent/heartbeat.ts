@@ -12,7 +12,7 @@ import {
   MIN_HEARTBEAT_INTERVAL_S,
 } from "./config.ts";
 import { Logger } from "./log.ts";
-import { pingReply } from "./ping_handler.ts";
+import { pingReply } from "./verbs/ping.ts";
 
 /** Options of {@linkcode Heartbeat}. */
 export interface HeartbeatOptions {

@@ -6,7 +6,10 @@
  * Run it with `deno run -A agent/main.ts --config <file>`; or build your own
  * from the pieces exported here: {@linkcode loadAgentConfig} (the TOML
  * config), {@linkcode detectRuntime} (the podman socket check),
- * {@linkcode CommandServer} (dispatch by verb, error replies, drain),
+ * {@linkcode CommandServer} (generic: dispatch by verb through the
+ * contracts' registry, single replies and streams, error replies, drain),
+ * the verb handlers of `agent/verbs/` ({@linkcode defaultHandlers}: `ping`,
+ * `cancel`, `keepalive`; a {@linkcode StreamHandler} per streaming verb),
  * {@linkcode Heartbeat}, {@linkcode Logger} (one JSON line per event) and
  * {@linkcode runAgent} (all of it, with reconnects and graceful shutdown).
  *
@@ -28,6 +31,6 @@ export * from "./exit_codes.ts";
 export * from "./handler.ts";
 export * from "./heartbeat.ts";
 export * from "./log.ts";
-export * from "./ping_handler.ts";
+export * from "./verbs/mod.ts";
 export * from "./run_agent.ts";
 export * from "./runtime_probe.ts";

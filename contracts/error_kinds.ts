@@ -13,8 +13,10 @@ export const ErrorKind = {
   BadRequest: "bad_request",
   /** The agent's policy refuses the command. */
   Forbidden: "forbidden",
-  /** The thing named (container, …) does not exist. */
+  /** The thing named (container, …) does not exist, or is not visible to this agent. */
   NotFound: "not_found",
+  /** The container exists but is not running (exec). */
+  Conflict: "conflict",
   /** The verb is known but not available on this agent. */
   Unsupported: "unsupported",
   /** The request's deadline passed before the work finished. */
@@ -39,6 +41,7 @@ export const ERROR_CODES: Readonly<Record<ErrorKind, number>> = {
   bad_request: 400,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   unsupported: 501,
   deadline_exceeded: 504,
   internal: 500,

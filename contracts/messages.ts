@@ -1,4 +1,5 @@
 import type { ErrorKind } from "./error_kinds.ts";
+import type { PingReply } from "./verbs/ping.ts";
 
 /**
  * What an agent reports as its container runtime.
@@ -18,27 +19,6 @@ export const Runtime = {
 
 /** One of the values of {@linkcode Runtime}. */
 export type Runtime = typeof Runtime[keyof typeof Runtime];
-
-/** Body of a `ping` request. The body may also be empty. */
-export interface PingRequest {
-  /** Always `"ping"`. */
-  verb: "ping";
-}
-
-/** Any command request body; a union that grows with the verbs. */
-export type CommandRequest = PingRequest;
-
-/** Reply of an agent to `ping`. Wire field names are snake_case. */
-export interface PingReply {
-  /** The id of the device whose agent answered. */
-  device_id: string;
-  /** Version of the agent software. */
-  agent_version: string;
-  /** Whole seconds since the agent started. */
-  uptime_s: number;
-  /** The agent's container runtime. */
-  runtime: Runtime;
-}
 
 /** Body of every error reply; the headers carry the same code and message. */
 export interface ErrorReply {

@@ -1,5 +1,5 @@
 import { assertDeviceId, isDeviceId } from "./device_id.ts";
-import type { Verb } from "./verbs.ts";
+import type { Verb } from "./verbs/mod.ts";
 
 /** First token of every command subject. */
 export const COMMAND_SUBJECT_PREFIX = "device-commands";

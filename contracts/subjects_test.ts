@@ -6,7 +6,7 @@ import {
   deviceHeartbeatSubject,
   parseDeviceCommandSubject,
 } from "./subjects.ts";
-import { Verb } from "./verbs.ts";
+import { Verb } from "./verbs/mod.ts";
 
 Deno.test("deviceCommandSubject() builds device-commands.<id>.<verb>", () => {
   assert.equal(

@@ -11,4 +11,4 @@
 export const PACKAGE_VERSION = "0.1.0";
 
 /** Version of the wire protocol described in this folder. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;

@@ -43,6 +43,7 @@ export {
   type DeviceUser,
   type NatsServerConfigOptions,
   type NatsServerTlsOptions,
+  type OperatorUser,
   quoteNatsConfigString,
   renderNatsServerConfig,
   renderNatsServerTls,

@@ -54,3 +54,4 @@ export type {
   Subscription,
   TlsOptions,
 } from "./core_types.ts";
+export * from "./stream.ts";

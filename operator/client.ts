@@ -5,17 +5,17 @@ import {
 } from "@nats-io/nats-core";
 import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/nats-core";
 import {
-  decodeErrorReply,
   decodePingReply,
   deviceCommandSubject,
-  ERROR_CODES,
-  type ErrorKind,
-  ErrorKind as ErrorKinds,
   Header,
   PayloadError,
   type PingReply,
+  readErrorReply,
+  type RequestOf,
+  type StreamingVerb,
   Verb,
 } from "../contracts/mod.ts";
+import { type CommandStream, openCommandStream } from "./command_stream.ts";
 import {
   BadReplyError,
   type CommandError,
@@ -63,6 +63,26 @@ export interface CommandOptions {
   /**
    * Aborts the command: it then rejects with `signal.reason`, and a late
    * reply is ignored.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Per-call options of the {@linkcode FleetCommandsClient} streaming commands. */
+export interface StreamCommandOptions {
+  /**
+   * The request's deadline is now + this, in milliseconds: a stream that
+   * does not follow must end by then (it ends `deadline` on the agent);
+   * a `follow` stream is bounded by keepalives instead. Checked and
+   * rounded as the client's `timeoutMs`.
+   *
+   * @default {the client's `timeoutMs`}
+   */
+  timeoutMs?: number;
+  /**
+   * Aborting it sends `cancel` at once; the loop then throws
+   * `signal.reason`.
    *
    * @default {undefined}
    */
@@ -144,7 +164,28 @@ export class FleetCommandsClient {
     );
   }
 
-  // The one path every verb takes: validate, send, classify, decode.
+  /**
+   * The one path every streaming command (`logs`, `exec`, `execStream`)
+   * takes: checks the device id and the request (the verb's own decoder,
+   * so a bad field is a `TypeError` here, not a `bad_request` there), and
+   * returns the {@linkcode CommandStream} of the reply, sent with this
+   * client's operator sub and timeout. Whether the stream follows is the
+   * verb's to say (`logs` with `follow: true`).
+   */
+  #stream<V extends StreamingVerb>(
+    deviceId: string,
+    verb: V,
+    request: RequestOf<V>,
+    options: StreamCommandOptions = {},
+  ): CommandStream {
+    return openCommandStream(this.#nc, { deviceId, verb, request }, {
+      timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+      operatorSub: this.#operatorSub,
+      signal: options.signal,
+    });
+  }
+
+  // The one path every single-reply verb takes: validate, send, classify, decode.
   // Kept to a single await so it costs little over a raw `nc.request`.
   async #request<T>(
     deviceId: string,
@@ -191,9 +232,8 @@ export class FleetCommandsClient {
       }, timeoutMs);
     }
 
-    const errorCode = msg.headers?.get(Header.ServiceErrorCode);
-    if (errorCode) {
-      throw remoteError(msg, errorCode, { deviceId, verb, requestId });
+    if (msg.headers?.get(Header.ServiceErrorCode)) {
+      throw remoteError(msg, { deviceId, verb, requestId });
     }
     try {
       return decode(msg.data, deviceId);
@@ -262,37 +302,22 @@ function classifyRequestError(
   return new NatsTransportError(context);
 }
 
-const KIND_BY_CODE: ReadonlyMap<number, ErrorKind> = new Map(
-  (Object.entries(ERROR_CODES) as [ErrorKind, number][]).map((
-    [kind, code],
-  ) => [code, kind]),
-);
-
 // An error reply: the body says kind and message; when it does not parse,
-// the ADR-32 headers still say code and message, and the kind follows from
-// the code (an unknown code counts as `internal`, "anything else").
+// the ADR-32 headers still say code and message (see readErrorReply).
 function remoteError(
   msg: Msg,
-  errorCode: string,
   context: CommandErrorOptions,
 ): RemoteCommandError {
-  const headers = msg.headers as MsgHdrs;
-  const headerCode = Number.parseInt(errorCode, 10);
-  let kind: ErrorKind | undefined;
-  let remoteMessage: string | undefined;
-  try {
-    const body = decodeErrorReply(msg.data);
-    kind = body.kind;
-    remoteMessage = body.message;
-  } catch (error) {
-    if (!(error instanceof PayloadError)) throw error;
-  }
-  kind ??= KIND_BY_CODE.get(headerCode) ?? ErrorKinds.Internal;
-  const code = Number.isSafeInteger(headerCode)
-    ? headerCode
-    : ERROR_CODES[kind];
-  remoteMessage ??= headers.get(Header.ServiceError);
-  return new RemoteCommandError({ ...context, kind, code, remoteMessage });
+  const { kind, code, message } = readErrorReply(
+    (name) => msg.headers?.get(name),
+    msg.data,
+  );
+  return new RemoteCommandError({
+    ...context,
+    kind,
+    code,
+    remoteMessage: message,
+  });
 }
 
 // A request that can be aborted. nats-core's `request()` cannot be

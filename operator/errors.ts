@@ -228,3 +228,65 @@ function describeCause(cause: unknown): string {
   }
   return String(cause);
 }
+
+/**
+ * How a stream was interrupted ({@linkcode StreamInterruptedError.reason}):
+ * `gap` (a message was lost: an `X-Harmony-Seq` skipped), `no_end` (it
+ * stopped without its end message by the deadline), `lost` (a keepalive
+ * found the agent no longer has it, or got no answer), `closed` (the
+ * connection closed before its end).
+ */
+export type StreamInterruption = "gap" | "no_end" | "lost" | "closed";
+
+/** Options of {@linkcode StreamInterruptedError}. */
+export interface StreamInterruptedErrorOptions extends CommandErrorOptions {
+  /** How the stream was interrupted. */
+  reason: StreamInterruption;
+  /** What happened, in words (the end of the message). */
+  detail: string;
+  /** For `gap`: the `X-Harmony-Seq` expected. */
+  expectedSeq?: number;
+  /** For `gap`: the `X-Harmony-Seq` received. */
+  receivedSeq?: number;
+}
+
+/**
+ * A stream (`logs`, `exec`) began but did not reach its end: a message
+ * was lost, it stopped without its end message, the agent lost it, or the
+ * connection closed. Never reported as a normal end: whatever was
+ * received before may be incomplete.
+ *
+ * @example
+ * ```ts ignore
+ * import { StreamInterruptedError } from "@harmony/fleet/operator";
+ * try {
+ *   for await (const chunk of stream) Deno.stdout.writeSync(chunk.data);
+ * } catch (error) {
+ *   if (error instanceof StreamInterruptedError) console.error(error.reason);
+ * }
+ * ```
+ */
+export class StreamInterruptedError extends CommandError {
+  /** How the stream was interrupted. */
+  readonly reason: StreamInterruption;
+  /** For `gap`: the `X-Harmony-Seq` expected. */
+  readonly expectedSeq?: number;
+  /** For `gap`: the `X-Harmony-Seq` received. */
+  readonly receivedSeq?: number;
+
+  /** Builds the error; `options.cause` is the receiving side's error. */
+  constructor(options: StreamInterruptedErrorOptions) {
+    super(
+      `Cannot ${options.verb} device "${options.deviceId}": the stream was interrupted: ${options.detail}`,
+      options,
+    );
+    this.name = "StreamInterruptedError";
+    this.reason = options.reason;
+    if (options.expectedSeq !== undefined) {
+      this.expectedSeq = options.expectedSeq;
+    }
+    if (options.receivedSeq !== undefined) {
+      this.receivedSeq = options.receivedSeq;
+    }
+  }
+}

@@ -7,6 +7,7 @@ import {
   DeviceOfflineError,
   NatsTransportError,
   RemoteCommandError,
+  StreamInterruptedError,
 } from "./errors.ts";
 
 const context = {
@@ -82,4 +83,36 @@ Deno.test("NatsTransportError() names both a wrapper error and its inner cause",
     `Cannot ping device "d-17": request failed: ${inner.message}`,
   );
   assert.equal(error.cause, wrapper);
+});
+
+Deno.test("StreamInterruptedError() is a CommandError saying how the stream was interrupted", () => {
+  const cause = new Error("nats-level");
+  const error = new StreamInterruptedError({
+    ...context,
+    verb: "logs",
+    cause,
+    reason: "gap",
+    detail: "a message was lost (expected X-Harmony-Seq 3, got 5)",
+    expectedSeq: 3,
+    receivedSeq: 5,
+  });
+  assert.ok(error instanceof CommandError);
+  assert.equal(error.name, "StreamInterruptedError");
+  assert.equal(error.reason, "gap");
+  assert.equal(error.expectedSeq, 3);
+  assert.equal(error.receivedSeq, 5);
+  assert.equal(error.cause, cause);
+  assert.equal(error.deviceId, "d-17");
+  assert.equal(error.verb, "logs");
+  assert.equal(
+    error.message,
+    'Cannot logs device "d-17": the stream was interrupted: a message was lost (expected X-Harmony-Seq 3, got 5)',
+  );
+  const lost = new StreamInterruptedError({
+    ...context,
+    reason: "lost",
+    detail: "the agent lost the stream",
+  });
+  assert.equal(lost.expectedSeq, undefined);
+  assert.equal(lost.reason, "lost");
 });

@@ -28,7 +28,14 @@ export {
   type CommandOptions,
   FleetCommandsClient,
   type FleetCommandsClientOptions,
+  type StreamCommandOptions,
 } from "./client.ts";
+export {
+  CommandStream,
+  type CommandStreamOptions,
+  openCommandStream,
+  type StreamCommand,
+} from "./command_stream.ts";
 export {
   BadReplyError,
   type BadReplyErrorOptions,
@@ -40,6 +47,9 @@ export {
   NatsTransportError,
   RemoteCommandError,
   type RemoteCommandErrorOptions,
+  StreamInterruptedError,
+  type StreamInterruptedErrorOptions,
+  type StreamInterruption,
 } from "./errors.ts";
 export { MAX_TIMEOUT_MS } from "./timeout.ts";
 export { type CliWriter, runCli, type RunCliOptions } from "./cli.ts";

@@ -5,8 +5,9 @@
  */
 import {
   assertDeviceId,
-  deviceCommandSubscription,
-  deviceHeartbeatSubject,
+  devicePermissions,
+  type NatsPermissions,
+  operatorPermissions,
 } from "../contracts/mod.ts";
 
 /** A user name and password. */
@@ -21,6 +22,17 @@ export interface Credentials {
 export interface DeviceUser extends Credentials {
   /** The device this user is for; its permissions are built from it. */
   deviceId: string;
+}
+
+/** An operator's NATS user: commands to any device, heartbeats, its own inbox. */
+export interface OperatorUser extends Credentials {
+  /**
+   * The inbox prefix the operator connects with (`inboxPrefix`); it may
+   * subscribe to `<inboxPrefix>.>` only.
+   *
+   * @default {"_INBOX"}
+   */
+  inboxPrefix?: string;
 }
 
 /** Options of {@linkcode renderNatsServerConfig}. */
@@ -49,6 +61,20 @@ export interface NatsServerConfigOptions {
    * @default {[]}
    */
   devices?: readonly DeviceUser[];
+  /**
+   * Replaces the `allow_responses` of every device user (normally
+   * `STREAM_RESPONSES` of `devicePermissions()`), to test what happens
+   * when a stream outlives it.
+   *
+   * @default {undefined} (the devices' own)
+   */
+  deviceResponses?: { max: number; expires: string };
+  /**
+   * Operator users, with the permissions of `operatorPermissions()`.
+   *
+   * @default {[]}
+   */
+  operators?: readonly OperatorUser[];
   /**
    * The server's name, shown in its log and `INFO`.
    *
@@ -116,10 +142,11 @@ function assertPort(port: number): void {
 /**
  * Renders a nats-server config: listens on `host:port`, JetStream on with its
  * store in `storeDir`, and `authorization` with an admin user (no
- * restriction) and one user per device that may only subscribe to
- * `device-commands.<id>.>`, publish `device-heartbeat.<id>`, and answer the
- * requests it receives (`allow_responses`); no `authorization` at all when
- * there is neither an admin nor a device. `extraConfig` comes last, as is.
+ * restriction), one user per device with `devicePermissions()` (subscribe
+ * `device-commands.<id>.>`, publish `device-heartbeat.<id>`, answer the
+ * requests it receives with as many messages as a stream needs) and one
+ * per operator with `operatorPermissions()`; no `authorization` at all
+ * when there is no user. `extraConfig` comes last, as is.
  * Pure: returns the text.
  *
  * @example
@@ -153,7 +180,8 @@ export function renderNatsServerConfig(
     "}",
   );
   const devices = options.devices ?? [];
-  if (options.admin || devices.length > 0) {
+  const operators = options.operators ?? [];
+  if (options.admin || devices.length > 0 || operators.length > 0) {
     lines.push("authorization {", "  users: [");
     const users = new Set<string>();
     if (options.admin) {
@@ -164,27 +192,35 @@ export function renderNatsServerConfig(
         } }`,
       );
     }
-    for (const device of devices) {
-      assertDeviceId(device.deviceId);
-      if (users.has(device.user)) {
+    const addUser = (user: Credentials, permissions: NatsPermissions) => {
+      if (users.has(user.user)) {
         throw new RangeError(
-          `Cannot render the nats-server config: user "${device.user}" appears twice`,
+          `Cannot render the nats-server config: user "${user.user}" appears twice`,
         );
       }
-      users.add(device.user);
+      users.add(user.user);
       lines.push(
         `    {`,
-        `      user: ${q(device.user)}, password: ${q(device.password)}`,
-        `      permissions: {`,
-        `        publish: { allow: [${
-          q(deviceHeartbeatSubject(device.deviceId))
-        }] }`,
-        `        subscribe: { allow: [${
-          q(deviceCommandSubscription(device.deviceId))
-        }] }`,
-        `        allow_responses: true`,
-        `      }`,
+        `      user: ${q(user.user)}, password: ${q(user.password)}`,
+        ...renderPermissions(permissions),
         `    }`,
+      );
+    };
+    for (const device of devices) {
+      assertDeviceId(device.deviceId);
+      const permissions = devicePermissions(device.deviceId);
+      if (options.deviceResponses !== undefined) {
+        permissions.allow_responses = {
+          ...options.deviceResponses,
+          expiresMs: Number.NaN,
+        };
+      }
+      addUser(device, permissions);
+    }
+    for (const operator of operators) {
+      addUser(
+        operator,
+        operatorPermissions({ inboxPrefix: operator.inboxPrefix }),
       );
     }
     lines.push("  ]", "}");
@@ -250,3 +286,24 @@ export const TEST_ADMIN: Readonly<Credentials> = Object.freeze({
   user: "admin",
   password: "admin-pw",
 });
+
+// The `permissions: { … }` block of one user, from the contracts' data.
+function renderPermissions(permissions: NatsPermissions): string[] {
+  const q = quoteNatsConfigString;
+  const list = (subjects: readonly string[]) => subjects.map(q).join(", ");
+  const lines = [
+    `      permissions: {`,
+    `        publish: { allow: [${list(permissions.publish.allow)}] }`,
+    `        subscribe: { allow: [${list(permissions.subscribe.allow)}] }`,
+  ];
+  const responses = permissions.allow_responses;
+  if (responses !== undefined) {
+    lines.push(
+      `        allow_responses: { max: ${responses.max}, expires: ${
+        q(responses.expires)
+      } }`,
+    );
+  }
+  lines.push(`      }`);
+  return lines;
+}

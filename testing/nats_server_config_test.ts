@@ -26,7 +26,7 @@ Deno.test("renderNatsServerConfig() gives the admin user no permission restricti
   assert.doesNotMatch(text, /permissions/);
 });
 
-Deno.test("renderNatsServerConfig() restricts each device to its own subjects", () => {
+Deno.test("renderNatsServerConfig() restricts each device to its own subjects, with stream-sized responses", () => {
   const text = renderNatsServerConfig({
     ...base,
     devices: [
@@ -40,14 +40,51 @@ Deno.test("renderNatsServerConfig() restricts each device to its own subjects", 
     "      permissions: {",
     '        publish: { allow: ["device-heartbeat.d-1"] }',
     '        subscribe: { allow: ["device-commands.d-1.>"] }',
-    "        allow_responses: true",
+    '        allow_responses: { max: 1000000, expires: "1h" }',
     "      }",
     "    }",
   ].join("\n");
   assert.ok(text.includes(expected), text);
   assert.ok(text.includes('subscribe: { allow: ["device-commands.d-2.>"] }'));
-  assert.equal(text.match(/allow_responses: true/g)?.length, 2);
-  assert.doesNotMatch(text, /_INBOX/);
+  assert.equal(
+    text.match(/allow_responses: \{ max: 1000000, expires: "1h" \}/g)?.length,
+    2,
+  );
+  assert.doesNotMatch(text, /_INBOX|allow_responses: true/);
+});
+
+Deno.test("renderNatsServerConfig() gives an operator user commands, heartbeats and its own inbox", () => {
+  const text = renderNatsServerConfig({
+    ...base,
+    operators: [
+      { user: "alice", password: "pw-a", inboxPrefix: "_INBOX_alice" },
+      { user: "bob", password: "pw-b" },
+    ],
+  });
+  const expected = [
+    "    {",
+    '      user: "alice", password: "pw-a"',
+    "      permissions: {",
+    '        publish: { allow: ["device-commands.>"] }',
+    '        subscribe: { allow: ["device-heartbeat.>", "_INBOX_alice.>"] }',
+    "      }",
+    "    }",
+  ].join("\n");
+  assert.ok(text.includes(expected), text);
+  assert.ok(
+    text.includes(
+      'subscribe: { allow: ["device-heartbeat.>", "_INBOX.>"] }',
+    ),
+    text,
+  );
+  assert.throws(
+    () =>
+      renderNatsServerConfig({
+        ...base,
+        operators: [{ user: "admin", password: "x" }],
+      }),
+    /user "admin" appears twice/,
+  );
 });
 
 Deno.test("renderNatsServerConfig() without admin or devices has no authorization", () => {
@@ -173,4 +210,13 @@ Deno.test("renderNatsServerConfig() renders a tls block for mutual TLS with hand
   });
   assert.doesNotMatch(plain, /verify|handshake_first|ca_file/);
   assert.doesNotMatch(renderNatsServerConfig(base), /tls/);
+});
+
+Deno.test("renderNatsServerConfig() can give devices other response limits, for tests", () => {
+  const text = renderNatsServerConfig({
+    ...base,
+    devices: [{ deviceId: "d1", user: "device-d1", password: "pw" }],
+    deviceResponses: { max: 3, expires: "1m" },
+  });
+  assert.match(text, /allow_responses: \{ max: 3, expires: "1m" \}/);
 });

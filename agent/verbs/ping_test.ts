@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { decodePingReply, PACKAGE_VERSION } from "../contracts/mod.ts";
-import { pingHandler, pingReply } from "./ping_handler.ts";
-import type { CommandContext } from "./handler.ts";
+import { decodePingReply, PACKAGE_VERSION } from "../../contracts/mod.ts";
+import { pingHandler, pingReply } from "./ping.ts";
+import type { CommandContext } from "../handler.ts";
 
 const CONTEXT = {} as CommandContext;
 

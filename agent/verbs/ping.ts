@@ -3,8 +3,8 @@ import {
   PACKAGE_VERSION,
   type PingReply,
   type Runtime,
-} from "../contracts/mod.ts";
-import type { CommandHandler } from "./handler.ts";
+} from "../../contracts/mod.ts";
+import type { CommandHandler } from "../handler.ts";
 
 /** What an agent says about itself in ping replies and heartbeats. */
 export interface AgentIdentity {
