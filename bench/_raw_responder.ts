@@ -10,26 +10,30 @@
 import { connect } from "../nats/mod.ts";
 import { deviceCommandSubject, encodeJson, Verb } from "../contracts/mod.ts";
 
-const deviceId = Deno.args[0];
-const nc = await connect({
-  servers: Deno.env.get("NATS_URL"),
-  user: Deno.env.get("NATS_USER"),
-  pass: Deno.env.get("NATS_PASSWORD"),
-});
-const reply = encodeJson({
-  device_id: deviceId,
-  agent_version: "raw",
-  uptime_s: 0,
-  runtime: "disabled",
-});
-nc.subscribe(deviceCommandSubject(deviceId, Verb.Ping), {
-  callback: (_error, msg) => {
-    msg.respond(reply);
-  },
-});
-await nc.flush();
-console.log("ready");
-Deno.addSignalListener("SIGTERM", async () => {
-  await nc.close();
-  Deno.exit(0);
-});
+/** Answers pings for `deviceId` until SIGTERM. */
+async function main(deviceId: string): Promise<void> {
+  const nc = await connect({
+    servers: Deno.env.get("NATS_URL"),
+    user: Deno.env.get("NATS_USER"),
+    pass: Deno.env.get("NATS_PASSWORD"),
+  });
+  const reply = encodeJson({
+    device_id: deviceId,
+    agent_version: "raw",
+    uptime_s: 0,
+    runtime: "disabled",
+  });
+  nc.subscribe(deviceCommandSubject(deviceId, Verb.Ping), {
+    callback: (_error, msg) => {
+      msg.respond(reply);
+    },
+  });
+  await nc.flush();
+  console.log("ready");
+  Deno.addSignalListener("SIGTERM", async () => {
+    await nc.close();
+    Deno.exit(0);
+  });
+}
+
+if (import.meta.main) await main(Deno.args[0]);

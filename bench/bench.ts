@@ -88,147 +88,153 @@ async function timeUs(run: () => Promise<unknown>): Promise<number> {
 const round1 = (value: number) => Math.round(value * 10) / 10;
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
-const stackTimes = await measureStack();
-let pingTimes: { ping: number[]; raw: number[] };
-let offline: number[];
-let throughput: Awaited<ReturnType<typeof measureThroughput>>;
-{
-  await using stack = await Stack.bringUp({ devices: 1 });
-  pingTimes = await measurePing(stack);
-  offline = await measureOffline(stack);
-}
-{
-  // A fresh agent, so that its idle RSS is that of an agent that has done
-  // nothing yet.
-  await using stack = await Stack.bringUp({ devices: 1 });
-  throughput = await measureThroughput(stack);
-}
+/** Runs every measure, prints the table, then the JSON line. */
+async function main(): Promise<void> {
+  const stackTimes = await measureStack();
+  let pingTimes: { ping: number[]; raw: number[] };
+  let offline: number[];
+  let throughput: Awaited<ReturnType<typeof measureThroughput>>;
+  {
+    await using stack = await Stack.bringUp({ devices: 1 });
+    pingTimes = await measurePing(stack);
+    offline = await measureOffline(stack);
+  }
+  {
+    // A fresh agent, so that its idle RSS is that of an agent that has done
+    // nothing yet.
+    await using stack = await Stack.bringUp({ devices: 1 });
+    throughput = await measureThroughput(stack);
+  }
 
-const connectTimes = await measureConnect();
-const tlsPingTimes = await measureTlsPing();
+  const connectTimes = await measureConnect();
+  const tlsPingTimes = await measureTlsPing();
 
-const result = {
-  ping_p50_us: round1(median(pingTimes.ping)),
-  raw_p50_us: round1(median(pingTimes.raw)),
-  ping_vs_raw_p50: round3(median(pingTimes.ping) / median(pingTimes.raw)),
-  ping_p99_us: round1(percentile(pingTimes.ping, 99)),
-  raw_p99_us: round1(percentile(pingTimes.raw, 99)),
-  bringup_ms_p50: round1(median(stackTimes.bringUp)),
-  teardown_ms_p50: round1(median(stackTimes.teardown)),
-  offline_ms_p50: round3(median(offline)),
-  agent_pings_per_s: Math.round(throughput.agentPerS),
-  raw_responder_pings_per_s: Math.round(throughput.rawPerS),
-  agent_vs_raw_throughput: round3(throughput.agentPerS / throughput.rawPerS),
-  agent_idle_rss_mb: round1(throughput.idleRss / 2 ** 20),
-  agent_loaded_rss_mb: round1(throughput.loadedRss / 2 ** 20),
-  agent_rss_growth: round3(throughput.loadedRss / throughput.idleRss),
-  plain_connect_ms_p50: round3(median(connectTimes.plain)),
-  tls_connect_ms_p50: round3(median(connectTimes.tls)),
-  tls_vs_plain_connect_p50: round3(
-    median(connectTimes.tls) / median(connectTimes.plain),
-  ),
-  plain_stack_ping_p50_us: round1(median(tlsPingTimes.plain)),
-  tls_ping_p50_us: round1(median(tlsPingTimes.tls)),
-  tls_ping_vs_plain_p50: round3(
-    median(tlsPingTimes.tls) / median(tlsPingTimes.plain),
-  ),
-};
+  const result = {
+    ping_p50_us: round1(median(pingTimes.ping)),
+    raw_p50_us: round1(median(pingTimes.raw)),
+    ping_vs_raw_p50: round3(median(pingTimes.ping) / median(pingTimes.raw)),
+    ping_p99_us: round1(percentile(pingTimes.ping, 99)),
+    raw_p99_us: round1(percentile(pingTimes.raw, 99)),
+    bringup_ms_p50: round1(median(stackTimes.bringUp)),
+    teardown_ms_p50: round1(median(stackTimes.teardown)),
+    offline_ms_p50: round3(median(offline)),
+    agent_pings_per_s: Math.round(throughput.agentPerS),
+    raw_responder_pings_per_s: Math.round(throughput.rawPerS),
+    agent_vs_raw_throughput: round3(throughput.agentPerS / throughput.rawPerS),
+    agent_idle_rss_mb: round1(throughput.idleRss / 2 ** 20),
+    agent_loaded_rss_mb: round1(throughput.loadedRss / 2 ** 20),
+    agent_rss_growth: round3(throughput.loadedRss / throughput.idleRss),
+    plain_connect_ms_p50: round3(median(connectTimes.plain)),
+    tls_connect_ms_p50: round3(median(connectTimes.tls)),
+    tls_vs_plain_connect_p50: round3(
+      median(connectTimes.tls) / median(connectTimes.plain),
+    ),
+    plain_stack_ping_p50_us: round1(median(tlsPingTimes.plain)),
+    tls_ping_p50_us: round1(median(tlsPingTimes.tls)),
+    tls_ping_vs_plain_p50: round3(
+      median(tlsPingTimes.tls) / median(tlsPingTimes.plain),
+    ),
+  };
 
-const rows: Array<[string, string, string, string]> = [
-  ["measure", "p50", "p99", "target"],
-  [
-    `FleetCommandsClient.ping (n=${PING_ROUNDS})`,
-    `${result.ping_p50_us} µs`,
-    `${result.ping_p99_us} µs`,
-    "",
-  ],
-  [
-    `raw nc.request (n=${PING_ROUNDS})`,
-    `${result.raw_p50_us} µs`,
-    `${result.raw_p99_us} µs`,
-    "",
-  ],
-  [
-    "ping / raw",
-    `${result.ping_vs_raw_p50}`,
-    `${round3(result.ping_p99_us / result.raw_p99_us)}`,
-    "p50 ≤ 1.15",
-  ],
-  [
-    `bring-up, 1 device to first ping (n=${STACK_ROUNDS})`,
-    `${result.bringup_ms_p50} ms`,
-    `${round1(percentile(stackTimes.bringUp, 99))} ms`,
-    "≤ 1000 ms",
-  ],
-  [
-    `teardown (n=${STACK_ROUNDS})`,
-    `${result.teardown_ms_p50} ms`,
-    `${round1(percentile(stackTimes.teardown, 99))} ms`,
-    "≤ 300 ms",
-  ],
-  [
-    `offline device fails (n=${OFFLINE_ROUNDS})`,
-    `${result.offline_ms_p50} ms`,
-    `${round3(percentile(offline, 99))} ms`,
-    "≤ 5 ms",
-  ],
-  [
-    `agent pings/s, ${FLOOD_IN_FLIGHT} in flight (n=${FLOOD_AGENT_PINGS})`,
-    `${result.agent_pings_per_s}/s`,
-    "",
-    "",
-  ],
-  [
-    `raw responder pings/s, same client (n=${FLOOD_RAW_PINGS})`,
-    `${result.raw_responder_pings_per_s}/s`,
-    "",
-    "",
-  ],
-  [
-    "agent / raw throughput",
-    `${result.agent_vs_raw_throughput}`,
-    "",
-    "≥ 0.7",
-  ],
-  [
-    `agent RSS after ${FLOOD_AGENT_PINGS} pings / idle`,
-    `${result.agent_rss_growth} (${result.agent_idle_rss_mb} → ${result.agent_loaded_rss_mb} MB)`,
-    "",
-    "≤ 1.3",
-  ],
-  [
-    `connect(), plain (n=${CONNECT_ROUNDS})`,
-    `${result.plain_connect_ms_p50} ms`,
-    `${round3(percentile(connectTimes.plain, 99))} ms`,
-    "",
-  ],
-  [
-    `connect(), mutual TLS, TLS first (n=${CONNECT_ROUNDS})`,
-    `${result.tls_connect_ms_p50} ms`,
-    `${round3(percentile(connectTimes.tls, 99))} ms`,
-    "",
-  ],
-  ["TLS / plain connect", `${result.tls_vs_plain_connect_p50}`, "", "≤ 3"],
-  [
-    `ping over mutual TLS (n=${TLS_PING_ROUNDS})`,
-    `${result.tls_ping_p50_us} µs`,
-    `${round1(percentile(tlsPingTimes.tls, 99))} µs`,
-    "",
-  ],
-  [
-    `ping over plain TCP, same rounds (n=${TLS_PING_ROUNDS})`,
-    `${result.plain_stack_ping_p50_us} µs`,
-    `${round1(percentile(tlsPingTimes.plain, 99))} µs`,
-    "",
-  ],
-  ["TLS / plain ping", `${result.tls_ping_vs_plain_p50}`, "", "≤ 1.2"],
-];
-const widths = rows[0].map((_, column) =>
-  Math.max(...rows.map((row) => row[column].length))
-);
-for (const row of rows) {
-  console.log(
-    row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd(),
+  const rows: Array<[string, string, string, string]> = [
+    ["measure", "p50", "p99", "target"],
+    [
+      `FleetCommandsClient.ping (n=${PING_ROUNDS})`,
+      `${result.ping_p50_us} µs`,
+      `${result.ping_p99_us} µs`,
+      "",
+    ],
+    [
+      `raw nc.request (n=${PING_ROUNDS})`,
+      `${result.raw_p50_us} µs`,
+      `${result.raw_p99_us} µs`,
+      "",
+    ],
+    [
+      "ping / raw",
+      `${result.ping_vs_raw_p50}`,
+      `${round3(result.ping_p99_us / result.raw_p99_us)}`,
+      "p50 ≤ 1.15",
+    ],
+    [
+      `bring-up, 1 device to first ping (n=${STACK_ROUNDS})`,
+      `${result.bringup_ms_p50} ms`,
+      `${round1(percentile(stackTimes.bringUp, 99))} ms`,
+      "≤ 1000 ms",
+    ],
+    [
+      `teardown (n=${STACK_ROUNDS})`,
+      `${result.teardown_ms_p50} ms`,
+      `${round1(percentile(stackTimes.teardown, 99))} ms`,
+      "≤ 300 ms",
+    ],
+    [
+      `offline device fails (n=${OFFLINE_ROUNDS})`,
+      `${result.offline_ms_p50} ms`,
+      `${round3(percentile(offline, 99))} ms`,
+      "≤ 5 ms",
+    ],
+    [
+      `agent pings/s, ${FLOOD_IN_FLIGHT} in flight (n=${FLOOD_AGENT_PINGS})`,
+      `${result.agent_pings_per_s}/s`,
+      "",
+      "",
+    ],
+    [
+      `raw responder pings/s, same client (n=${FLOOD_RAW_PINGS})`,
+      `${result.raw_responder_pings_per_s}/s`,
+      "",
+      "",
+    ],
+    [
+      "agent / raw throughput",
+      `${result.agent_vs_raw_throughput}`,
+      "",
+      "≥ 0.7",
+    ],
+    [
+      `agent RSS after ${FLOOD_AGENT_PINGS} pings / idle`,
+      `${result.agent_rss_growth} (${result.agent_idle_rss_mb} → ${result.agent_loaded_rss_mb} MB)`,
+      "",
+      "≤ 1.3",
+    ],
+    [
+      `connect(), plain (n=${CONNECT_ROUNDS})`,
+      `${result.plain_connect_ms_p50} ms`,
+      `${round3(percentile(connectTimes.plain, 99))} ms`,
+      "",
+    ],
+    [
+      `connect(), mutual TLS, TLS first (n=${CONNECT_ROUNDS})`,
+      `${result.tls_connect_ms_p50} ms`,
+      `${round3(percentile(connectTimes.tls, 99))} ms`,
+      "",
+    ],
+    ["TLS / plain connect", `${result.tls_vs_plain_connect_p50}`, "", "≤ 3"],
+    [
+      `ping over mutual TLS (n=${TLS_PING_ROUNDS})`,
+      `${result.tls_ping_p50_us} µs`,
+      `${round1(percentile(tlsPingTimes.tls, 99))} µs`,
+      "",
+    ],
+    [
+      `ping over plain TCP, same rounds (n=${TLS_PING_ROUNDS})`,
+      `${result.plain_stack_ping_p50_us} µs`,
+      `${round1(percentile(tlsPingTimes.plain, 99))} µs`,
+      "",
+    ],
+    ["TLS / plain ping", `${result.tls_ping_vs_plain_p50}`, "", "≤ 1.2"],
+  ];
+  const widths = rows[0].map((_, column) =>
+    Math.max(...rows.map((row) => row[column].length))
   );
+  for (const row of rows) {
+    console.log(
+      row.map((cell, column) => cell.padEnd(widths[column])).join("  ")
+        .trimEnd(),
+    );
+  }
+  console.log(JSON.stringify(result));
 }
-console.log(JSON.stringify(result));
+
+if (import.meta.main) await main();
