@@ -1,5 +1,6 @@
 import { credsAuthenticator, nkeys } from "@nats-io/nats-core";
 import type { ConnectionOptions } from "./core_types.ts";
+import { fileReadProblem } from "./_file_problem.ts";
 
 /**
  * How to authenticate to NATS: user and password, a token, or a `.creds`
@@ -117,13 +118,7 @@ export async function readCredsFile(path: string): Promise<CredsFile> {
   try {
     bytes = await Deno.readFile(path);
   } catch (cause) {
-    const problem = cause instanceof Deno.errors.NotFound
-      ? "the file does not exist"
-      : cause instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : cause instanceof Deno.errors.PermissionDenied
-      ? "permission denied reading the file"
-      : `cannot read the file: ${(cause as Error).message}`;
+    const problem = fileReadProblem(cause);
     throw new NatsAuthError(
       `Cannot use NATS credentials file ${JSON.stringify(path)}: ${problem}`,
       { path, cause },

@@ -8,6 +8,7 @@
  * @module
  */
 import type { ConnectionOptions, TlsOptions } from "./core_types.ts";
+import { fileReadProblem } from "./_file_problem.ts";
 
 /** TLS settings as files: what to trust and what to present. */
 export interface NatsTlsFiles {
@@ -266,13 +267,7 @@ async function checkPemFile(
   try {
     bytes = await Deno.readFile(path);
   } catch (cause) {
-    const problem = cause instanceof Deno.errors.NotFound
-      ? "the file does not exist"
-      : cause instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : cause instanceof Deno.errors.PermissionDenied
-      ? "permission denied reading the file"
-      : `cannot read the file: ${(cause as Error).message}`;
+    const problem = fileReadProblem(cause);
     throw new NatsTlsError(setting, problem, { option: name, path, cause });
   }
   const text = new TextDecoder().decode(bytes);
