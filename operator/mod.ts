@@ -52,5 +52,9 @@ export {
   type StreamInterruption,
 } from "./errors.ts";
 export { MAX_TIMEOUT_MS } from "./timeout.ts";
-export { type CliWriter, runCli, type RunCliOptions } from "./cli.ts";
-export { ExitCode } from "./cli_exit_codes.ts";
+export {
+  type CliWriter,
+  ExitCode,
+  runCli,
+  type RunCliOptions,
+} from "./cli/mod.ts";

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { CONNECTION_HELP } from "./cli_help.ts";
+ * import { CONNECTION_HELP } from "./help.ts";
  * CONNECTION_HELP.startsWith("Connection:"); // true
  * ```
  */

@@ -1,12 +1,12 @@
 import { InvalidArgumentError } from "commander";
-import { MAX_TIMEOUT_MS } from "./timeout.ts";
+import { MAX_TIMEOUT_MS } from "../timeout.ts";
 
 /**
  * Thrown by {@linkcode parseDuration} for text that is not a duration.
  *
  * @example
  * ```ts
- * import { DurationSyntaxError, parseDuration } from "./cli_duration.ts";
+ * import { DurationSyntaxError, parseDuration } from "./duration.ts";
  * try {
  *   parseDuration("soon");
  * } catch (error) {
@@ -49,7 +49,7 @@ const UNIT_MS: Readonly<Record<string, number>> = {
  * @throws {DurationSyntaxError} for anything else (`0`, `-1s`, `5 s`, `soon`).
  * @example
  * ```ts
- * import { parseDuration } from "./cli_duration.ts";
+ * import { parseDuration } from "./duration.ts";
  * parseDuration("5s"); // 5000
  * parseDuration("250"); // 250
  * parseDuration("2500.25ms"); // 2501
@@ -71,7 +71,7 @@ export function parseDuration(text: string): number {
  *   what is expected.
  * @example
  * ```ts
- * import { parseTimeoutOption } from "./cli_duration.ts";
+ * import { parseTimeoutOption } from "./duration.ts";
  * parseTimeoutOption("1.2345s"); // 1235
  * ```
  */

@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
-import { PayloadError, type PingReply } from "../contracts/mod.ts";
+import { PayloadError, type PingReply } from "../../contracts/mod.ts";
 import {
   formatRtt,
   formatUptime,
   pingResultsJson,
   renderPingFailures,
   renderPingTable,
-} from "./cli_output.ts";
-import type { PingResult } from "./cli_ping_results.ts";
+} from "./ping_output.ts";
+import type { PingResult } from "./ping_results.ts";
 import {
   BadReplyError,
   CommandTimeoutError,
   DeviceOfflineError,
   NatsTransportError,
   RemoteCommandError,
-} from "./errors.ts";
+} from "../errors.ts";
 
 const requestId = "00000000-0000-4000-8000-000000000000";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { PACKAGE_VERSION } from "../contracts/mod.ts";
+import { PACKAGE_VERSION } from "../../contracts/mod.ts";
 import { runInProcess as runWithEnv } from "./_test_cli.ts";
-import { tempDir } from "../testing/mod.ts";
-import { ExitCode } from "./cli_exit_codes.ts";
+import { tempDir } from "../../testing/mod.ts";
+import { ExitCode } from "./exit_codes.ts";
 
 /** Runs the CLI in-process with an empty environment; no NATS server is needed by these cases. */
 function run(...args: string[]) {

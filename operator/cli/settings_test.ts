@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { CliUsageError } from "./cli_errors.ts";
+import { CliUsageError } from "./errors.ts";
 import {
   DEFAULT_NATS_URL,
   envLayer,
   flagsLayer,
   resolveConnectionSettings,
-} from "./cli_settings.ts";
+} from "./settings.ts";
 
 Deno.test("resolveConnectionSettings() takes the servers from the first layer naming any, else the default", () => {
   const flags = { server: { value: "nats://a:1", from: "--server" } };

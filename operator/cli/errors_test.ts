@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CliConnectionError, CliUsageError } from "./cli_errors.ts";
+import { CliConnectionError, CliUsageError } from "./errors.ts";
 
 Deno.test("CliConnectionError() says authentication failed and how to fix it", () => {
   const cause = new Error("Authorization Violation");

@@ -1,13 +1,13 @@
-import type { PingReply } from "../contracts/mod.ts";
-import type { FleetCommandsClient } from "./client.ts";
-import { ExitCode } from "./cli_exit_codes.ts";
+import type { PingReply } from "../../contracts/mod.ts";
+import type { FleetCommandsClient } from "../client.ts";
+import { ExitCode } from "./exit_codes.ts";
 import {
   BadReplyError,
   CommandError,
   CommandTimeoutError,
   DeviceOfflineError,
   RemoteCommandError,
-} from "./errors.ts";
+} from "../errors.ts";
 
 /** How a ping of one device ended, as `fleet ping` reports it. */
 export type PingStatus =
@@ -48,7 +48,7 @@ export type PingResult = PingSuccess | PingFailure;
  *
  * @example
  * ```ts ignore
- * import { pingStatusOf } from "./cli_ping_results.ts";
+ * import { pingStatusOf } from "./ping_results.ts";
  * pingStatusOf(error); // "offline" for a DeviceOfflineError
  * ```
  */
@@ -67,8 +67,8 @@ export function pingStatusOf(error: CommandError): Exclude<PingStatus, "ok"> {
  *
  * @example
  * ```ts ignore
- * import { FleetCommandsClient } from "./client.ts";
- * import { pingAll } from "./cli_ping_results.ts";
+ * import { FleetCommandsClient } from "../client.ts";
+ * import { pingAll } from "./ping_results.ts";
  * const results = await pingAll(new FleetCommandsClient(nc), ["d1", "d2"]);
  * ```
  */
@@ -101,8 +101,8 @@ export function pingAll(
  *
  * @example
  * ```ts ignore
- * import { ExitCode } from "./cli_exit_codes.ts";
- * import { exitCodeFor } from "./cli_ping_results.ts";
+ * import { ExitCode } from "./exit_codes.ts";
+ * import { exitCodeFor } from "./ping_results.ts";
  * exitCodeFor([]) === ExitCode.Ok; // true
  * ```
  */

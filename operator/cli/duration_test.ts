@@ -4,7 +4,7 @@ import {
   DurationSyntaxError,
   parseDuration,
   parseTimeoutOption,
-} from "./cli_duration.ts";
+} from "./duration.ts";
 
 Deno.test("parseDuration() reads units and plain milliseconds", () => {
   assert.equal(parseDuration("5s"), 5000);

@@ -1,5 +1,5 @@
-import { CliUsageError } from "./cli_errors.ts";
-import type { EnvReader, Setting, SettingsLayer } from "./cli_settings.ts";
+import { CliUsageError } from "./errors.ts";
+import type { EnvReader, Setting, SettingsLayer } from "./settings.ts";
 
 /** A `nats` CLI context, read: where it is and the settings it gives. */
 export interface NatsContext {
@@ -81,7 +81,7 @@ const UNSUPPORTED_STRINGS = [
  *   `XDG_CONFIG_HOME` nor `HOME` set.
  * @example
  * ```ts ignore
- * import { loadNatsContext } from "./cli_context.ts";
+ * import { loadNatsContext } from "./context.ts";
  * const context = await loadNatsContext("prod", { getEnv: (name) => Deno.env.get(name) });
  * context?.layer.server; // { value: "nats://…", from: 'context "prod" (…) url' }
  * ```

@@ -1,18 +1,14 @@
 import assert from "node:assert/strict";
-import { PayloadError } from "../contracts/mod.ts";
-import { ExitCode } from "./cli_exit_codes.ts";
-import {
-  exitCodeFor,
-  type PingResult,
-  pingStatusOf,
-} from "./cli_ping_results.ts";
+import { PayloadError } from "../../contracts/mod.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { exitCodeFor, type PingResult, pingStatusOf } from "./ping_results.ts";
 import {
   BadReplyError,
   CommandTimeoutError,
   DeviceOfflineError,
   NatsTransportError,
   RemoteCommandError,
-} from "./errors.ts";
+} from "../errors.ts";
 
 const context = {
   deviceId: "d1",

@@ -12,7 +12,7 @@ export interface CliWriter {
  *
  * @example
  * ```ts
- * import { fileWriter } from "./cli_writer.ts";
+ * import { fileWriter } from "./writer.ts";
  * const stderr = fileWriter(Deno.stderr);
  * stderr.write(""); // writes nothing
  * ```

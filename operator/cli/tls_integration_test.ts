@@ -3,10 +3,10 @@
 // (exit 2, before connecting); TLS failures (exit 3, saying what to fix).
 import assert from "node:assert/strict";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { connect, type NatsTlsFiles } from "../nats/mod.ts";
-import { encodeJson } from "../contracts/mod.ts";
-import { ExitCode } from "./cli_exit_codes.ts";
-import type { CliErrorJson } from "./cli_json_errors.ts";
+import { connect, type NatsTlsFiles } from "../../nats/mod.ts";
+import { encodeJson } from "../../contracts/mod.ts";
+import { ExitCode } from "./exit_codes.ts";
+import type { CliErrorJson } from "./json_errors.ts";
 import {
   NatsServerProcess,
   openBlackhole,
@@ -14,7 +14,7 @@ import {
   TEST_ADMIN,
   type TlsFiles,
   writeTlsTestFiles,
-} from "../testing/mod.ts";
+} from "../../testing/mod.ts";
 import {
   adminArgs,
   pingReply,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tlsAdvice } from "./cli_tls_advice.ts";
+import { tlsAdvice } from "./tls_advice.ts";
 
 Deno.test("tlsAdvice() reads the TLS failure from the error or its causes, in terms of the CLI's flags", () => {
   const wrapped = new Error("Cannot connect to any of the NATS servers", {

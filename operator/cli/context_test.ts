@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { loadNatsContext } from "./cli_context.ts";
-import { CliUsageError } from "./cli_errors.ts";
-import { tempDir } from "../testing/mod.ts";
+import { loadNatsContext } from "./context.ts";
+import { CliUsageError } from "./errors.ts";
+import { tempDir } from "../../testing/mod.ts";
 
 /** Writes `<configHome>/nats/context/<name>.json` with `body` (an object is JSON-encoded). */
 async function writeContext(

@@ -1,5 +1,5 @@
-import { redactServerUrl } from "../nats/mod.ts";
-import { tlsAdvice } from "./cli_tls_advice.ts";
+import { redactServerUrl } from "../../nats/mod.ts";
+import { tlsAdvice } from "./tls_advice.ts";
 
 /**
  * A command line the CLI cannot act on: a bad flag combination or value, a
@@ -9,7 +9,7 @@ import { tlsAdvice } from "./cli_tls_advice.ts";
  *
  * @example
  * ```ts
- * import { CliUsageError } from "./cli_errors.ts";
+ * import { CliUsageError } from "./errors.ts";
  * new CliUsageError("--password needs --user").name; // "CliUsageError"
  * ```
  */
@@ -52,7 +52,7 @@ export type ConnectFailure =
  *
  * @example
  * ```ts
- * import { CliConnectionError } from "./cli_errors.ts";
+ * import { CliConnectionError } from "./errors.ts";
  * const error = new CliConnectionError("nats://127.0.0.1:4222", "unreachable");
  * error.message; // 'Cannot connect to NATS at "nats://127.0.0.1:4222": server unreachable'
  * ```

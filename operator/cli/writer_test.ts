@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fileWriter } from "./cli_writer.ts";
+import { fileWriter } from "./writer.ts";
 
 Deno.test("fileWriter() writes every byte, a chunk at a time", () => {
   const chunks: string[] = [];

@@ -1,16 +1,16 @@
 import { Command, Option } from "commander";
-import { PACKAGE_VERSION } from "../contracts/mod.ts";
-import { redactServerUrl } from "../nats/mod.ts";
-import type { CliConnectionFlags } from "./cli_connection.ts";
-import { parseTimeoutOption } from "./cli_duration.ts";
-import { EXIT_CODES_HELP, ExitCode } from "./cli_exit_codes.ts";
-import { CONNECTION_HELP } from "./cli_help.ts";
-import { reportCliFailure, wantsJson } from "./cli_json_errors.ts";
-import { pingCommand } from "./cli_ping.ts";
-import { DEFAULT_NATS_URL, type EnvReader } from "./cli_settings.ts";
-import { type CliWriter, fileWriter } from "./cli_writer.ts";
+import { PACKAGE_VERSION } from "../../contracts/mod.ts";
+import { redactServerUrl } from "../../nats/mod.ts";
+import type { CliConnectionFlags } from "./connection.ts";
+import { parseTimeoutOption } from "./duration.ts";
+import { EXIT_CODES_HELP, ExitCode } from "./exit_codes.ts";
+import { CONNECTION_HELP } from "./help.ts";
+import { reportCliFailure, wantsJson } from "./json_errors.ts";
+import { pingCommand } from "./ping.ts";
+import { DEFAULT_NATS_URL, type EnvReader } from "./settings.ts";
+import { type CliWriter, fileWriter } from "./writer.ts";
 
-export type { CliWriter } from "./cli_writer.ts";
+export type { CliWriter } from "./writer.ts";
 
 /** Options of {@linkcode runCli}. */
 export interface RunCliOptions {

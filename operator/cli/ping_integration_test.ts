@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { ExitCode } from "./cli_exit_codes.ts";
-import type { PingResultJson } from "./cli_output.ts";
+import { ExitCode } from "./exit_codes.ts";
+import type { PingResultJson } from "./ping_output.ts";
 import {
   AgentProcess,
   NatsServerProcess,
   tempDir,
   TEST_ADMIN,
   waitForAgentEvent,
-} from "../testing/mod.ts";
+} from "../../testing/mod.ts";
 import {
   adminArgs as auth,
   fakeAgents,

@@ -1,18 +1,18 @@
-import type { PingResult } from "./cli_ping_results.ts";
+import type { PingResult } from "./ping_results.ts";
 import {
   BadReplyError,
   type CommandError,
   CommandTimeoutError,
   DeviceOfflineError,
   RemoteCommandError,
-} from "./errors.ts";
+} from "../errors.ts";
 
 /**
  * Uptime in seconds as people read it: `42s`, `3m12s`, `2h5m0s`, `3d4h0m9s`.
  *
  * @example
  * ```ts
- * import { formatUptime } from "./cli_output.ts";
+ * import { formatUptime } from "./ping_output.ts";
  * formatUptime(192); // "3m12s"
  * ```
  */
@@ -35,7 +35,7 @@ export function formatUptime(seconds: number): string {
  *
  * @example
  * ```ts
- * import { formatRtt } from "./cli_output.ts";
+ * import { formatRtt } from "./ping_output.ts";
  * formatRtt(12.345); // "12.3ms"
  * ```
  */
@@ -51,7 +51,7 @@ const COLUMNS = ["DEVICE", "STATUS", "RTT", "VERSION", "UPTIME", "RUNTIME"];
  *
  * @example
  * ```ts ignore
- * import { renderPingTable } from "./cli_output.ts";
+ * import { renderPingTable } from "./ping_output.ts";
  * console.log(renderPingTable(results));
  * // DEVICE        STATUS   RTT    VERSION  UPTIME  RUNTIME
  * // vm-device-00  ok       0.4ms  0.1.0    3m12s   disabled
@@ -88,7 +88,7 @@ export function renderPingTable(results: readonly PingResult[]): string {
  *
  * @example
  * ```ts ignore
- * import { renderPingFailures } from "./cli_output.ts";
+ * import { renderPingFailures } from "./ping_output.ts";
  * Deno.stderr.writeSync(new TextEncoder().encode(renderPingFailures(results)));
  * ```
  */
@@ -151,7 +151,7 @@ export interface PingResultJson {
  *
  * @example
  * ```ts ignore
- * import { pingResultsJson } from "./cli_output.ts";
+ * import { pingResultsJson } from "./ping_output.ts";
  * console.log(JSON.stringify(pingResultsJson(results)));
  * ```
  */

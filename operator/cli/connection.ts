@@ -5,14 +5,14 @@ import {
   NatsAuthError,
   NatsTlsError,
   tlsConnectionOptions,
-} from "../nats/mod.ts";
+} from "../../nats/mod.ts";
 import {
   CliConnectionError,
   CliUsageError,
   type ConnectFailure,
-} from "./cli_errors.ts";
-import { tlsAdvice } from "./cli_tls_advice.ts";
-import { loadNatsContext } from "./cli_context.ts";
+} from "./errors.ts";
+import { tlsAdvice } from "./tls_advice.ts";
+import { loadNatsContext } from "./context.ts";
 import {
   type ConnectionFlags,
   type ConnectionSettings,
@@ -20,7 +20,7 @@ import {
   type EnvReader,
   flagsLayer,
   resolveConnectionSettings,
-} from "./cli_settings.ts";
+} from "./settings.ts";
 
 /** Options of {@linkcode cliConnectionOptions} and {@linkcode connectForCli}. */
 export interface CliConnectOptions {
@@ -48,8 +48,8 @@ export interface CliConnectOptions {
  *   client certificate without `--tlsfirst`), naming where they came from.
  * @example
  * ```ts ignore
- * import { resolveConnectionSettings } from "./cli_settings.ts";
- * import { cliConnectionOptions } from "./cli_connection.ts";
+ * import { resolveConnectionSettings } from "./settings.ts";
+ * import { cliConnectionOptions } from "./connection.ts";
  * const settings = resolveConnectionSettings([]);
  * const options = await cliConnectionOptions(settings, { timeoutMs: 5000 });
  * ```
@@ -113,8 +113,8 @@ const TLS_FLAGS = {
  * @throws {CliConnectionError} when no server could be connected to.
  * @example
  * ```ts ignore
- * import { resolveConnectionSettings } from "./cli_settings.ts";
- * import { connectForCli } from "./cli_connection.ts";
+ * import { resolveConnectionSettings } from "./settings.ts";
+ * import { connectForCli } from "./connection.ts";
  * const nc = await connectForCli(resolveConnectionSettings([]), { timeoutMs: 5000 });
  * await nc.close();
  * ```
@@ -189,7 +189,7 @@ export interface ConnectFromCommandLineOptions {
  * @throws {CliConnectionError} when no server could be connected to.
  * @example
  * ```ts ignore
- * import { connectFromCommandLine } from "./cli_connection.ts";
+ * import { connectFromCommandLine } from "./connection.ts";
  * const nc = await connectFromCommandLine({ context: "prod" }, {
  *   getEnv: (name) => Deno.env.get(name),
  *   timeoutMs: 5000,

@@ -5,8 +5,8 @@ import {
   type ParsedServerUrls,
   parseServerUrls,
   ServerUrlError,
-} from "../nats/mod.ts";
-import { CliUsageError } from "./cli_errors.ts";
+} from "../../nats/mod.ts";
+import { CliUsageError } from "./errors.ts";
 
 /** Where NATS is when no flag, variable or context says. */
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -115,7 +115,7 @@ const FLAG_NAMES = {
  *
  * @example
  * ```ts
- * import { flagsLayer } from "./cli_settings.ts";
+ * import { flagsLayer } from "./settings.ts";
  * flagsLayer({ user: "admin" }).user; // { value: "admin", from: "--user" }
  * ```
  */
@@ -139,7 +139,7 @@ export function flagsLayer(flags: ConnectionFlags): SettingsLayer {
  *
  * @example
  * ```ts
- * import { envLayer } from "./cli_settings.ts";
+ * import { envLayer } from "./settings.ts";
  * envLayer((name) => name === "NATS_USER" ? "admin" : undefined).user;
  * // { value: "admin", from: "NATS_USER" }
  * ```
@@ -199,7 +199,7 @@ const AUTH_KEY: Readonly<Record<CredentialField, keyof NatsAuth>> = {
  *   in a URL and beside it.
  * @example
  * ```ts
- * import { resolveConnectionSettings } from "./cli_settings.ts";
+ * import { resolveConnectionSettings } from "./settings.ts";
  * const settings = resolveConnectionSettings([
  *   { server: { value: "nats://admin:s3cret@10.0.0.5", from: "--server" } },
  * ]);

@@ -1,19 +1,19 @@
-import { deviceIdProblem } from "../contracts/mod.ts";
-import { FleetCommandsClient } from "./client.ts";
-import { CliUsageError } from "./cli_errors.ts";
+import { deviceIdProblem } from "../../contracts/mod.ts";
+import { FleetCommandsClient } from "../client.ts";
+import { CliUsageError } from "./errors.ts";
 import {
   type CliConnectionFlags,
   connectFromCommandLine,
-} from "./cli_connection.ts";
-import type { EnvReader } from "./cli_settings.ts";
+} from "./connection.ts";
+import type { EnvReader } from "./settings.ts";
 import {
   pingResultsJson,
   renderPingFailures,
   renderPingTable,
-} from "./cli_output.ts";
-import { exitCodeFor, pingAll } from "./cli_ping_results.ts";
-import type { ExitCode } from "./cli_exit_codes.ts";
-import type { CliWriter } from "./cli_writer.ts";
+} from "./ping_output.ts";
+import { exitCodeFor, pingAll } from "./ping_results.ts";
+import type { ExitCode } from "./exit_codes.ts";
+import type { CliWriter } from "./writer.ts";
 
 /** Options of {@linkcode pingCommand}. */
 export interface PingCommandOptions {
@@ -37,7 +37,7 @@ export interface PingCommandOptions {
  * @throws {CliConnectionError} when it cannot connect.
  * @example
  * ```ts ignore
- * import { pingCommand } from "./cli_ping.ts";
+ * import { pingCommand } from "./ping.ts";
  * const code = await pingCommand(["vm-device-00"], { flags: { timeout: 5000 }, getEnv, stdout, stderr });
  * ```
  */

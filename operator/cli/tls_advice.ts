@@ -62,7 +62,7 @@ const ADVICE: readonly (readonly [RegExp, string])[] = [
  *
  * @example
  * ```ts
- * import { tlsAdvice } from "./cli_tls_advice.ts";
+ * import { tlsAdvice } from "./tls_advice.ts";
  * tlsAdvice(new Error('Cannot connect to "h:4222": invalid peer certificate: UnknownIssuer'));
  * // "the server's certificate is signed by a CA this machine does not trust: give that CA with --tlsca"
  * ```

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { cliConnectionOptions } from "./cli_connection.ts";
-import { CliUsageError } from "./cli_errors.ts";
-import { resolveConnectionSettings } from "./cli_settings.ts";
-import { tempDir } from "../testing/mod.ts";
+import { cliConnectionOptions } from "./connection.ts";
+import { CliUsageError } from "./errors.ts";
+import { resolveConnectionSettings } from "./settings.ts";
+import { tempDir } from "../../testing/mod.ts";
 
 Deno.test("cliConnectionOptions() builds one-shot options without reconnects", async () => {
   const settings = resolveConnectionSettings([{

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ExitCode } from "./cli_exit_codes.ts";
-import { NatsServerProcess, tempDir, TEST_ADMIN } from "../testing/mod.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { NatsServerProcess, tempDir, TEST_ADMIN } from "../../testing/mod.ts";
 import { fakeAgents, runInProcess as run, runProcess } from "./_test_cli.ts";
 
 /** A nats-server that only {@linkcode TEST_ADMIN} may use. */

@@ -6,10 +6,10 @@
  * @module
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { connect } from "../nats/mod.ts";
-import { encodeJson, type PingReply } from "../contracts/mod.ts";
-import { runCli } from "./cli.ts";
-import { TEST_ADMIN } from "../testing/mod.ts";
+import { connect } from "../../nats/mod.ts";
+import { encodeJson, type PingReply } from "../../contracts/mod.ts";
+import { runCli } from "./program.ts";
+import { TEST_ADMIN } from "../../testing/mod.ts";
 
 /** What a run of the CLI gave. */
 export interface CliRun {
@@ -39,8 +39,8 @@ export async function runInProcess(
   return { code, stdout, stderr };
 }
 
-const CLI_MAIN = new URL("./cli_main.ts", import.meta.url).pathname;
-const DENO_CONFIG = new URL("../deno.json", import.meta.url).pathname;
+const CLI_MAIN = new URL("../cli_main.ts", import.meta.url).pathname;
+const DENO_CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 
 // Where this Deno keeps its cache, so a child with another HOME finds it.
 function denoDir(): string {

@@ -1,8 +1,8 @@
 import { CommanderError } from "commander";
-import { redactServerUrl } from "../nats/mod.ts";
-import { CliConnectionError, CliUsageError } from "./cli_errors.ts";
-import { ExitCode } from "./cli_exit_codes.ts";
-import type { CliWriter } from "./cli_writer.ts";
+import { redactServerUrl } from "../../nats/mod.ts";
+import { CliConnectionError, CliUsageError } from "./errors.ts";
+import { ExitCode } from "./exit_codes.ts";
+import type { CliWriter } from "./writer.ts";
 
 /** What kind of failure ended the CLI: bad command line, no connection, or a bug. */
 export type CliErrorType = "usage" | "connection" | "internal";
@@ -42,8 +42,8 @@ export interface CliErrorJson {
  *
  * @example
  * ```ts
- * import { cliErrorJson } from "./cli_json_errors.ts";
- * import { CliUsageError } from "./cli_errors.ts";
+ * import { cliErrorJson } from "./json_errors.ts";
+ * import { CliUsageError } from "./errors.ts";
  * cliErrorJson(new CliUsageError("--password needs --user")).error.type; // "usage"
  * ```
  */
@@ -113,7 +113,7 @@ export interface ReportCliFailureOptions {
  *
  * @example
  * ```ts ignore
- * import { reportCliFailure } from "./cli_json_errors.ts";
+ * import { reportCliFailure } from "./json_errors.ts";
  * const code = reportCliFailure(error, { stdout, stderr, json: true });
  * ```
  */
@@ -152,7 +152,7 @@ export function reportCliFailure(
  *
  * @example
  * ```ts
- * import { wantsJson } from "./cli_json_errors.ts";
+ * import { wantsJson } from "./json_errors.ts";
  * wantsJson(["ping", "d1", "--json"]); // true
  * ```
  */

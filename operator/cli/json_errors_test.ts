@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { CommanderError } from "commander";
-import { cliErrorJson, wantsJson } from "./cli_json_errors.ts";
-import { CliConnectionError, CliUsageError } from "./cli_errors.ts";
-import { ExitCode } from "./cli_exit_codes.ts";
+import { cliErrorJson, wantsJson } from "./json_errors.ts";
+import { CliConnectionError, CliUsageError } from "./errors.ts";
+import { ExitCode } from "./exit_codes.ts";
 
 Deno.test("cliErrorJson() describes a usage error with its source and file", () => {
   const error = new CliUsageError(
