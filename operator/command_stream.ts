@@ -5,12 +5,15 @@ import {
 import {
   deviceCommandSubject,
   encodeJson,
+  EndReason,
   Header,
   PayloadError,
   type RequestOf,
   type StreamChunk,
   type StreamEnd,
+  StreamHeader,
   type StreamingVerb,
+  Verb,
   VERBS,
 } from "../contracts/mod.ts";
 import {
@@ -27,8 +30,10 @@ import {
   type CommandErrorOptions,
   CommandTimeoutError,
   DeviceOfflineError,
+  type EarlyEnd,
   NatsTransportError,
   RemoteCommandError,
+  StreamEndedEarlyError,
   StreamInterruptedError,
 } from "./errors.ts";
 import { checkTimeoutMs } from "./timeout.ts";
@@ -164,9 +169,14 @@ export function openCommandStream<V extends StreamingVerb>(
 /**
  * The reply of a streaming command (`logs`, `exec`): an async iterable of
  * `{ stream: "stdout" | "stderr", data }` chunks, iterable once. The loop
- * ends when the agent's end message arrives ({@linkcode CommandStream.end}
- * then says why, and the exit code for `exec`), or throws a
- * {@linkcode CommandError}:
+ * ends when the agent's end message says the work is done —
+ * `eof` (for `exec` always with its exit code), `limit`, or `cancelled`
+ * after this stream's own {@linkcode CommandStream.cancel} —
+ * ({@linkcode CommandStream.end} then says why, and the exit code for
+ * `exec`), or throws a {@linkcode CommandError}:
+ * {@linkcode StreamEndedEarlyError} (the agent ended it before it was
+ * done: `deadline`, a `cancelled` it did not ask for, `abandoned`; `end`
+ * is set then too),
  * {@linkcode DeviceOfflineError} (no agent), {@linkcode CommandTimeoutError}
  * (nothing came in time), {@linkcode RemoteCommandError} (the agent's
  * error reply, before or after data), {@linkcode StreamInterruptedError}
@@ -188,6 +198,7 @@ export class CommandStream implements AsyncIterable<StreamChunk> {
   readonly #context: CommandErrorOptions;
   readonly #timeoutMs: number;
   readonly #signal?: AbortSignal;
+  #cancelAsked = false;
 
   /** Wraps a nats-level reader; see {@linkcode openCommandStream}. */
   constructor(
@@ -241,6 +252,7 @@ export class CommandStream implements AsyncIterable<StreamChunk> {
    * `undefined` when it did not answer.
    */
   cancel(): Promise<boolean | undefined> {
+    this.#cancelAsked = true;
     return this.#reader.cancel();
   }
 
@@ -256,14 +268,43 @@ export class CommandStream implements AsyncIterable<StreamChunk> {
   async *#run(
     source: AsyncGenerator<StreamChunk, StreamEnd, undefined>,
   ): AsyncGenerator<StreamChunk, StreamEnd, undefined> {
+    let end: StreamEnd;
     try {
-      return yield* source;
+      end = yield* source;
     } catch (error) {
       if (this.#signal?.aborted && error === this.#signal.reason) throw error;
       throw commandError(error, this.#context, this.#timeoutMs);
     }
+    if (
+      EARLY_ENDS.has(end.reason) &&
+      !(end.reason === EndReason.Cancelled && this.#cancelAsked)
+    ) {
+      throw new StreamEndedEarlyError({
+        ...this.#context,
+        reason: end.reason as EarlyEnd,
+        timeoutMs: this.#timeoutMs,
+      });
+    }
+    if (
+      this.#context.verb === Verb.Exec && end.reason === EndReason.Eof &&
+      end.exitCode === undefined
+    ) {
+      throw new BadReplyError({
+        ...this.#context,
+        cause: new PayloadError(
+          `the stream ended "eof" without "${StreamHeader.ExitCode}": a finished exec always has one`,
+        ),
+      });
+    }
+    return end;
   }
 }
+
+const EARLY_ENDS: ReadonlySet<string> = new Set<EarlyEnd>([
+  EndReason.Deadline,
+  EndReason.Cancelled,
+  EndReason.Abandoned,
+]);
 
 function commandError(
   error: unknown,
