@@ -360,7 +360,7 @@ export class StreamEndedEarlyError extends CommandError {
     this.name = "StreamEndedEarlyError";
     this.reason = options.reason;
     this.timeoutMs = options.timeoutMs;
-    if (options.output !== undefined) this.output = options.output;
+    this.output = options.output;
   }
 }
 

@@ -146,5 +146,5 @@ Deno.test("StreamEndedEarlyError says which end came and why, and keeps exec's o
     cancelled.message,
     /did not send arrived, or the agent is stopping$/,
   );
-  assert.equal("output" in cancelled, false);
+  assert.equal(cancelled.output, undefined);
 });
