@@ -17,6 +17,13 @@ import {
 } from "../contracts/mod.ts";
 import { type CommandStream, openCommandStream } from "./command_stream.ts";
 import {
+  collectExec,
+  type ExecOptions,
+  execRequest,
+  type ExecResult,
+} from "./exec.ts";
+import { type LogsOptions, logsRequest } from "./logs.ts";
+import {
   BadReplyError,
   type CommandError,
   type CommandErrorOptions,
@@ -160,6 +167,123 @@ export class FleetCommandsClient {
       Verb.Ping,
       EMPTY_BODY,
       decodePingReplyFrom,
+      options,
+    );
+  }
+
+  /**
+   * Reads a container's log on `deviceId`: the returned
+   * {@linkcode CommandStream} is an async iterable of
+   * `{ stream: "stdout" | "stderr", data: Uint8Array }` chunks, exactly
+   * as `podman logs` would write them (binary-safe). Nothing is sent
+   * until the loop starts; it may be iterated once.
+   *
+   * The loop ends when the log has been sent (`end.reason` `"eof"`; with
+   * `follow`, when the container exits) or `limitBytes` was reached
+   * (`"limit"`). Breaking out of it or aborting `signal` sends `cancel`
+   * (the agent stops reading the log). A `follow` stream sends a
+   * `keepalive` every 5 s and runs until then; one that does not follow
+   * must end within `timeoutMs`.
+   *
+   * @throws {InvalidDeviceIdError} (a `TypeError`) for an invalid device id.
+   * @throws {TypeError} for an option of the wrong type, an empty
+   *   `container`, `stdout` and `stderr` both `false` — nothing is sent.
+   * @throws {RangeError} for `tail` < 0, `limitBytes` < 1, a `since` or
+   *   `until` that is not a valid `Date` or RFC 3339 string, `until`
+   *   before `since`, a bad `timeoutMs` — nothing is sent.
+   *
+   * The loop itself throws {@linkcode DeviceOfflineError},
+   * {@linkcode CommandTimeoutError} (nothing came in time),
+   * {@linkcode RemoteCommandError} (e.g. `not_found`),
+   * {@linkcode StreamEndedEarlyError} (the agent ended it `deadline`,
+   * `abandoned`, or `cancelled` by someone else),
+   * {@linkcode StreamInterruptedError} (a message lost, no end, the agent
+   * lost it, the connection closed), {@linkcode BadReplyError},
+   * {@linkcode NatsTransportError}, or `signal.reason`.
+   * @example
+   * ```ts ignore
+   * const controller = new AbortController();
+   * for await (const { stream, data } of client.logs("vm-device-00", {
+   *   container: "web", tail: 100, follow: true, signal: controller.signal,
+   * })) {
+   *   (stream === "stdout" ? Deno.stdout : Deno.stderr).writeSync(data);
+   * }
+   * ```
+   */
+  logs(deviceId: string, options: LogsOptions): CommandStream {
+    return this.#stream(
+      deviceId,
+      Verb.Logs,
+      logsRequest(deviceId, options),
+      options,
+    );
+  }
+
+  /**
+   * Runs `cmd` (an argv, no shell) in a container of `deviceId`, or on the
+   * device with `host: true`, and resolves once it has finished with its
+   * exit code and its collected stdout and stderr:
+   * `{ exitCode, stdout, stderr, truncated: false }`. When the output
+   * reached `limitBytes` (default 16 MiB) the agent stopped the command:
+   * `{ exitCode: undefined, …, truncated: true }` (unless the agent sent an
+   * exit code). An exit code is never made up: a command the agent
+   * stopped at its deadline (`timeoutMs`) or that was cancelled rejects
+   * with {@linkcode StreamEndedEarlyError} (`reason` `"deadline"` or
+   * `"cancelled"`, the output so far in `output`).
+   *
+   * Aborting `signal` sends `cancel` (the agent kills the command) and
+   * rejects with `signal.reason`.
+   *
+   * @throws {InvalidDeviceIdError} (a `TypeError`) for an invalid device id.
+   * @throws {TypeError} for neither or both of `container` and
+   *   `host: true`, a bad `cmd` (not an array of strings, empty, NUL,
+   *   over 64 KiB), `env`, `workdir` (not absolute) or `stdin` (not a
+   *   `Uint8Array`) — nothing is sent.
+   * @throws {RangeError} for `stdin` over `MAX_EXEC_STDIN_BYTES`,
+   *   `limitBytes` < 1, a bad `timeoutMs` — nothing is sent.
+   * @throws {DeviceOfflineError} when no agent for it is connected.
+   * @throws {CommandTimeoutError} when nothing came in time.
+   * @throws {RemoteCommandError} for the agent's error reply (`forbidden`,
+   *   `not_found`, `conflict`, `unsupported`, `bad_request`, …).
+   * @throws {StreamEndedEarlyError} for a `deadline` or `cancelled` end.
+   * @throws {StreamInterruptedError} when output was lost or stopped
+   *   without its end.
+   * @throws {BadReplyError} for a malformed message or an end without exit code.
+   * @example
+   * ```ts ignore
+   * const result = await client.exec("vm-device-00", {
+   *   container: "web", cmd: ["sh", "-c", "exit 3"],
+   * });
+   * result.exitCode; // 3
+   * ```
+   */
+  async exec(deviceId: string, options: ExecOptions): Promise<ExecResult> {
+    return await collectExec(this.execStream(deviceId, options));
+  }
+
+  /**
+   * Runs `cmd` as {@linkcode FleetCommandsClient.exec} does, but hands
+   * the output over as it comes: an async iterable of
+   * `{ stream, data }` chunks; after the loop, `end` is
+   * `{ reason: "eof", exitCode }` (or `{ reason: "limit" }` when the
+   * output reached `limitBytes`). Breaking out or aborting `signal` sends
+   * `cancel`: the agent kills the command. The loop throws as
+   * {@linkcode FleetCommandsClient.exec} rejects.
+   *
+   * @throws {TypeError} / {RangeError} for bad options, as `exec()`, at
+   *   once; nothing is sent.
+   * @example
+   * ```ts ignore
+   * const stream = client.execStream("vm-device-00", { host: true, cmd: ["uptime"] });
+   * for await (const { data } of stream) Deno.stdout.writeSync(data);
+   * stream.end?.exitCode; // 0
+   * ```
+   */
+  execStream(deviceId: string, options: ExecOptions): CommandStream {
+    return this.#stream(
+      deviceId,
+      Verb.Exec,
+      execRequest(deviceId, options),
       options,
     );
   }

@@ -31,6 +31,13 @@ export {
   type StreamCommandOptions,
 } from "./client.ts";
 export {
+  type ExecCompleted,
+  type ExecOptions,
+  type ExecResult,
+  type ExecTruncated,
+} from "./exec.ts";
+export { type LogsOptions } from "./logs.ts";
+export {
   CommandStream,
   type CommandStreamOptions,
   openCommandStream,
