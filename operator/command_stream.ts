@@ -120,25 +120,9 @@ export function openCommandStream<V extends StreamingVerb>(
   command: StreamCommand<V>,
   options: CommandStreamOptions,
 ): CommandStream {
-  const { deviceId, verb, request } = command;
-  const subject = deviceCommandSubject(deviceId, verb);
-  const spec = VERBS[verb]?.stream;
-  if (spec === undefined) {
-    throw new TypeError(`Cannot stream "${verb}": it is not a streaming verb`);
-  }
-  const body = encodeJson(request);
-  let checked: RequestOf<V>;
-  try {
-    checked = VERBS[verb].decodeRequest(body) as RequestOf<V>;
-  } catch (error) {
-    if (!(error instanceof PayloadError)) throw error;
-    throw new TypeError(
-      `Cannot ${verb} device "${deviceId}": ${error.message}`,
-      { cause: error },
-    );
-  }
+  const { deviceId, verb } = command;
+  const { subject, body, follows: follow } = checkStreamCommand(command);
   const timeoutMs = checkTimeoutMs(options.timeoutMs);
-  const follow = (spec.follows as (r: RequestOf<V>) => boolean)(checked);
   const requestId = crypto.randomUUID();
   const deadline = Date.now() + timeoutMs;
   const headers = natsHeaders();
@@ -164,6 +148,57 @@ export function openCommandStream<V extends StreamingVerb>(
     timeoutMs,
     signal: options.signal,
   });
+}
+
+/** A streaming command, checked: what {@linkcode openCommandStream} sends. */
+export interface CheckedStreamCommand {
+  /** `device-commands.<id>.<verb>`. */
+  subject: string;
+  /** The request body, JSON. */
+  body: Uint8Array;
+  /** Whether the stream follows (bounded by keepalives, not the deadline). */
+  follows: boolean;
+}
+
+/**
+ * Checks a streaming command as {@linkcode openCommandStream} does before
+ * sending it — the device id, and the request with the verb's own decoder
+ * — without sending anything; e.g. for a CLI that checks its command line
+ * before connecting.
+ *
+ * @throws {InvalidDeviceIdError} (a `TypeError`) for an invalid device id.
+ * @throws {TypeError} when the request is not a well-formed request of the
+ *   verb (the message names the field) or the verb does not stream.
+ * @example
+ * ```ts
+ * import { checkStreamCommand } from "./command_stream.ts";
+ * checkStreamCommand({
+ *   deviceId: "d1", verb: "exec", request: { verb: "exec", host: true, cmd: ["id"] },
+ * }).subject; // "device-commands.d1.exec"
+ * ```
+ */
+export function checkStreamCommand<V extends StreamingVerb>(
+  command: StreamCommand<V>,
+): CheckedStreamCommand {
+  const { deviceId, verb, request } = command;
+  const subject = deviceCommandSubject(deviceId, verb);
+  const spec = VERBS[verb]?.stream;
+  if (spec === undefined) {
+    throw new TypeError(`Cannot stream "${verb}": it is not a streaming verb`);
+  }
+  const body = encodeJson(request);
+  let checked: RequestOf<V>;
+  try {
+    checked = VERBS[verb].decodeRequest(body) as RequestOf<V>;
+  } catch (error) {
+    if (!(error instanceof PayloadError)) throw error;
+    throw new TypeError(
+      `Cannot ${verb} device "${deviceId}": ${error.message}`,
+      { cause: error },
+    );
+  }
+  const follows = (spec.follows as (r: RequestOf<V>) => boolean)(checked);
+  return { subject, body, follows };
 }
 
 /**

@@ -38,6 +38,8 @@ export {
 } from "./exec.ts";
 export { type LogsOptions } from "./logs.ts";
 export {
+  type CheckedStreamCommand,
+  checkStreamCommand,
   CommandStream,
   type CommandStreamOptions,
   openCommandStream,

@@ -4,8 +4,53 @@ import { CliConnectionError, CliUsageError } from "./errors.ts";
 import { ExitCode } from "./exit_codes.ts";
 import type { CliWriter } from "./writer.ts";
 
-/** What kind of failure ended the CLI: bad command line, no connection, or a bug. */
-export type CliErrorType = "usage" | "connection" | "internal";
+/**
+ * What kind of failure ended the CLI: bad command line, no connection, or
+ * a bug; for `logs` and `exec` also how the command failed (see
+ * `streamFailureJson`).
+ */
+export type CliErrorType =
+  | "usage"
+  | "connection"
+  | "internal"
+  | "offline"
+  | "timeout"
+  | "remote_error"
+  | "bad_reply"
+  | "transport_error"
+  | "stream_interrupted"
+  | "ended_early"
+  | "signal"
+  | "output_closed";
+
+/**
+ * The exit codes of the failures every command can have: `fleet ping`'s
+ * are 2, 3, 4 ({@linkcode PING_FAILURE_CODES}); `logs` and `exec` use 125
+ * for all three ({@linkcode STREAM_FAILURE_CODES}), since a remote
+ * command's exit code is theirs to pass on.
+ */
+export interface FailureCodes {
+  /** A bad command line. */
+  usage: number;
+  /** No connection to NATS. */
+  connection: number;
+  /** A bug. */
+  internal: number;
+}
+
+/** `fleet ping`'s {@linkcode FailureCodes}: 2, 3, 4. */
+export const PING_FAILURE_CODES: FailureCodes = Object.freeze({
+  usage: ExitCode.Usage,
+  connection: ExitCode.Connection,
+  internal: ExitCode.Internal,
+});
+
+/** `fleet logs`' and `fleet exec`'s {@linkcode FailureCodes}: 125 each. */
+export const STREAM_FAILURE_CODES: FailureCodes = Object.freeze({
+  usage: ExitCode.Failed,
+  connection: ExitCode.Failed,
+  internal: ExitCode.Failed,
+});
 
 /**
  * What `fleet … --json` prints on stdout when it fails before it has results
@@ -15,7 +60,7 @@ export type CliErrorType = "usage" | "connection" | "internal";
 export interface CliErrorJson {
   /** The failure. */
   error: {
-    /** `usage` (exit 2), `connection` (exit 3) or `internal` (exit 4). */
+    /** `usage` (exit 2), `connection` (exit 3) or `internal` (exit 4); for `logs` and `exec` see {@linkcode CliErrorType}. */
     type: CliErrorType;
     /** What went wrong, as the human line on stderr says it. */
     message: string;
@@ -25,12 +70,32 @@ export interface CliErrorJson {
     source?: string;
     /** Usage: the file at fault (a `.creds`, TLS or context file). */
     file?: string;
-    /** Usage, from the command-line parser: its error code, e.g. `commander.unknownOption`. */
-    code?: string;
-    /** Connection: `authentication`, `tls`, `unreachable`, `timeout` or `failed`. */
+    /** Usage, from the command-line parser: its error code, e.g. `commander.unknownOption`; `remote_error`: the agent's error code, e.g. 404. */
+    code?: string | number;
+    /**
+     * Connection: `authentication`, `tls`, `unreachable`, `timeout` or
+     * `failed`; `ended_early`: the end (`deadline`, `cancelled`,
+     * `abandoned`); `stream_interrupted`: `gap`, `no_end`, `lost`, `closed`.
+     */
     reason?: string;
     /** Connection: the servers tried, without user info. */
     servers?: string[];
+    /** `logs`, `exec`: the device of the command. */
+    device_id?: string;
+    /** `logs`, `exec`: the command's `X-Harmony-Request-Id`. */
+    request_id?: string;
+    /** `remote_error`: the agent's error kind, e.g. `not_found`. */
+    kind?: string;
+    /** `signal`: `SIGINT` or `SIGTERM`. */
+    signal?: string;
+    /** `exec` `ended_early`: the stdout that arrived (see `stdout_encoding`). */
+    stdout?: string;
+    /** `utf-8` (text) or `base64`. */
+    stdout_encoding?: string;
+    /** `exec` `ended_early`: the stderr that arrived (see `stderr_encoding`). */
+    stderr?: string;
+    /** `utf-8` (text) or `base64`. */
+    stderr_encoding?: string;
   };
 }
 
@@ -47,13 +112,16 @@ export interface CliErrorJson {
  * cliErrorJson(new CliUsageError("--password needs --user")).error.type; // "usage"
  * ```
  */
-export function cliErrorJson(error: unknown): CliErrorJson {
+export function cliErrorJson(
+  error: unknown,
+  codes: FailureCodes = PING_FAILURE_CODES,
+): CliErrorJson {
   if (error instanceof CliUsageError) {
     return {
       error: {
         type: "usage",
         message: error.message,
-        exit_code: ExitCode.Usage,
+        exit_code: codes.usage,
         ...(error.source === undefined ? {} : { source: error.source }),
         ...(error.file === undefined ? {} : { file: error.file }),
       },
@@ -66,7 +134,7 @@ export function cliErrorJson(error: unknown): CliErrorJson {
         message: error.code === "commander.help"
           ? "no command given; see fleet --help"
           : redactServerUrl(error.message.replace(/^error: /, "")),
-        exit_code: ExitCode.Usage,
+        exit_code: codes.usage,
         code: error.code,
       },
     };
@@ -76,7 +144,7 @@ export function cliErrorJson(error: unknown): CliErrorJson {
       error: {
         type: "connection",
         message: error.message,
-        exit_code: ExitCode.Connection,
+        exit_code: codes.connection,
         reason: error.reason,
         servers: error.servers.split(","),
       },
@@ -90,7 +158,7 @@ export function cliErrorJson(error: unknown): CliErrorJson {
           ? `${error.name}: ${error.message}`
           : String(error),
       ),
-      exit_code: ExitCode.Internal,
+      exit_code: codes.internal,
     },
   };
 }
@@ -103,6 +171,12 @@ export interface ReportCliFailureOptions {
   stderr: CliWriter;
   /** Whether `--json` was given. */
   json: boolean;
+  /**
+   * The exit codes to use.
+   *
+   * @default {PING_FAILURE_CODES}
+   */
+  codes?: FailureCodes;
 }
 
 /**
@@ -120,18 +194,19 @@ export interface ReportCliFailureOptions {
 export function reportCliFailure(
   error: unknown,
   options: ReportCliFailureOptions,
-): ExitCode {
+): number {
   const { stdout, stderr } = options;
-  let code: ExitCode;
+  const codes = options.codes ?? PING_FAILURE_CODES;
+  let code: number;
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return ExitCode.Ok;
-    code = ExitCode.Usage;
+    code = codes.usage;
   } else if (error instanceof CliUsageError) {
     stderr.write(`error: ${error.message}\n`);
-    code = ExitCode.Usage;
+    code = codes.usage;
   } else if (error instanceof CliConnectionError) {
     stderr.write(`error: ${error.message}\n`);
-    code = ExitCode.Connection;
+    code = codes.connection;
   } else {
     stderr.write(
       redactServerUrl(
@@ -140,9 +215,11 @@ export function reportCliFailure(
         }\n`,
       ),
     );
-    code = ExitCode.Internal;
+    code = codes.internal;
   }
-  if (options.json) stdout.write(`${JSON.stringify(cliErrorJson(error))}\n`);
+  if (options.json) {
+    stdout.write(`${JSON.stringify(cliErrorJson(error, codes))}\n`);
+  }
   return code;
 }
 

@@ -1,3 +1,4 @@
+import type { Command } from "commander";
 import { deviceIdProblem } from "../../contracts/mod.ts";
 import { FleetCommandsClient } from "../client.ts";
 import { CliUsageError } from "./errors.ts";
@@ -12,8 +13,44 @@ import {
   renderPingTable,
 } from "./ping_output.ts";
 import { exitCodeFor, pingAll } from "./ping_results.ts";
-import type { ExitCode } from "./exit_codes.ts";
+import { EXIT_CODES_HELP, type ExitCode } from "./exit_codes.ts";
+import type { GlobalFlags, ProgramContext } from "./program_context.ts";
 import type { CliWriter } from "./writer.ts";
+
+/**
+ * Adds `fleet ping <device-id...>` to `program`.
+ *
+ * @example
+ * ```ts ignore
+ * import { addPingCommand } from "./ping.ts";
+ * addPingCommand(program, context);
+ * ```
+ */
+export function addPingCommand(
+  program: Command,
+  context: ProgramContext,
+): void {
+  program
+    .command("ping")
+    .description(
+      "Ping devices' agents in parallel: round-trip time, agent version, " +
+        "uptime, runtime.",
+    )
+    .argument("<device-id...>", "ids of the devices to ping")
+    .addHelpText("after", `\n${EXIT_CODES_HELP}\n`)
+    .action(
+      async (deviceIds: string[], _options: unknown, command: Command) => {
+        context.done(
+          await pingCommand(deviceIds, {
+            flags: command.optsWithGlobals<GlobalFlags>(),
+            getEnv: context.getEnv,
+            stdout: context.stdout,
+            stderr: context.stderr,
+          }),
+        );
+      },
+    );
+}
 
 /** Options of {@linkcode pingCommand}. */
 export interface PingCommandOptions {

@@ -1,13 +1,25 @@
 import { Command, Option } from "commander";
 import { PACKAGE_VERSION } from "../../contracts/mod.ts";
 import { redactServerUrl } from "../../nats/mod.ts";
-import type { CliConnectionFlags } from "./connection.ts";
+import { commandOf } from "./command_line.ts";
 import { parseTimeoutOption } from "./duration.ts";
-import { EXIT_CODES_HELP, ExitCode } from "./exit_codes.ts";
+import { addExecCommand } from "./exec.ts";
+import {
+  EXIT_CODES_HELP,
+  ExitCode,
+  STREAM_EXIT_CODES_HELP,
+} from "./exit_codes.ts";
 import { CONNECTION_HELP } from "./help.ts";
-import { reportCliFailure, wantsJson } from "./json_errors.ts";
-import { pingCommand } from "./ping.ts";
-import { DEFAULT_NATS_URL, type EnvReader } from "./settings.ts";
+import {
+  PING_FAILURE_CODES,
+  reportCliFailure,
+  STREAM_FAILURE_CODES,
+  wantsJson,
+} from "./json_errors.ts";
+import { addLogsCommand } from "./logs.ts";
+import { addPingCommand } from "./ping.ts";
+import type { ProgramContext } from "./program_context.ts";
+import { DEFAULT_NATS_URL } from "./settings.ts";
 import { type CliWriter, fileWriter } from "./writer.ts";
 
 export type { CliWriter } from "./writer.ts";
@@ -37,23 +49,37 @@ export interface RunCliOptions {
    * @default {the process's environment}
    */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * What `fleet exec -i` reads as its stdin (nothing else reads it).
+   *
+   * @default {the process's standard input}
+   */
+  stdin?: ReadableStream<Uint8Array>;
+  /**
+   * Stands for Ctrl-C while `fleet logs` or `fleet exec` runs: aborting it
+   * sends `cancel` and the CLI returns 130 (143 when its reason is
+   * `"SIGTERM"`). When given, the CLI installs no signal listener.
+   *
+   * @default {SIGINT and SIGTERM of the process, listened for while `logs` or `exec` runs}
+   */
+  interrupt?: AbortSignal;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
-/** The flags of `fleet`, as commander hands them over. */
-interface GlobalFlags extends CliConnectionFlags {
-  timeout: number;
-  json?: boolean;
-}
+/** The commands, each added by its own file; a new verb is one more line. */
+const COMMANDS = [addPingCommand, addLogsCommand, addExecCommand] as const;
 
 /**
  * Runs the `fleet` CLI with `args` (without the program name) and resolves
  * with its exit code (see {@linkcode ExitCode}); never exits the process
  * and never rejects. `fleet ping <device-id...>` pings every device in
  * parallel and prints a table (or `--json`), plus one line on stderr per
- * device that did not answer. A failure prints one `error: …` line on
- * stderr and, with `--json`, one `{"error": {…}}` object on stdout.
+ * device that did not answer. `fleet logs <device-id> <container>` writes
+ * a container's log; `fleet exec <device-id> (<container> | --host) --
+ * <cmd> [args...]` runs a command there and returns its exit code. A
+ * failure prints one `error: …` line on stderr and, with `--json`, one
+ * `{"error": {…}}` object on stdout.
  *
  * @example
  * ```ts ignore
@@ -70,26 +96,38 @@ export async function runCli(
   const stderr = options.stderr ?? fileWriter(Deno.stderr);
   const env = options.env;
   let exitCode: number = ExitCode.Ok;
-  const program = buildProgram({
+  const context: ProgramContext = {
     stdout,
     stderr,
     getEnv: (name) =>
       (env === undefined ? Deno.env.get(name) : env[name]) || undefined,
     done: (code) => exitCode = code,
-  });
+    stdin: () => options.stdin ?? Deno.stdin.readable,
+    interrupt: options.interrupt,
+  };
+  const program = buildProgram(context);
+  const found = commandOf(program, args);
+  let parsed = args;
+  if (found?.name === "exec") {
+    // Everything after `--` is the remote command, never fleet's.
+    const dashes = args.indexOf("--", found.index + 1);
+    if (dashes !== -1) {
+      context.command = args.slice(dashes + 1);
+      parsed = args.slice(0, dashes);
+    }
+  }
   try {
-    await program.parseAsync([...args], { from: "user" });
+    await program.parseAsync([...parsed], { from: "user" });
     return exitCode;
   } catch (error) {
-    return reportCliFailure(error, { stdout, stderr, json: wantsJson(args) });
+    const streams = found?.name === "logs" || found?.name === "exec";
+    return reportCliFailure(error, {
+      stdout,
+      stderr,
+      json: wantsJson(parsed),
+      codes: streams ? STREAM_FAILURE_CODES : PING_FAILURE_CODES,
+    });
   }
-}
-
-interface ProgramContext {
-  stdout: CliWriter;
-  stderr: CliWriter;
-  getEnv: EnvReader;
-  done: (code: number) => void;
 }
 
 function buildProgram(context: ProgramContext): Command {
@@ -161,28 +199,14 @@ function buildProgram(context: ProgramContext): Command {
         '"message", "exit_code", …}}',
     )
     .showSuggestionAfterError(true)
-    .addHelpText("after", `\n${CONNECTION_HELP}\n\n${EXIT_CODES_HELP}\n`);
-
-  program
-    .command("ping")
-    .description(
-      "Ping devices' agents in parallel: round-trip time, agent version, " +
-        "uptime, runtime.",
-    )
-    .argument("<device-id...>", "ids of the devices to ping")
-    .addHelpText("after", `\n${EXIT_CODES_HELP}\n`)
-    .action(
-      async (deviceIds: string[], _options: unknown, command: Command) => {
-        context.done(
-          await pingCommand(deviceIds, {
-            flags: command.optsWithGlobals<GlobalFlags>(),
-            getEnv: context.getEnv,
-            stdout,
-            stderr,
-          }),
-        );
-      },
+    .addHelpText(
+      "after",
+      `\n${CONNECTION_HELP}\n\n${EXIT_CODES_HELP}\n\n` +
+        "Exit codes of logs and exec (exec: otherwise the remote command's " +
+        `own, 0-255):\n${STREAM_EXIT_CODES_HELP}\n`,
     );
+
+  for (const add of COMMANDS) add(program, context);
 
   return program;
 }
