@@ -63,11 +63,15 @@ export function addExecCommand(
   program
     .command("exec")
     .usage("[options] <device-id> [container] -- <cmd> [args...]")
+    .summary(
+      "run a command in a container or on the device; exit with its exit code",
+    )
     .description(
       "Run a command (an argv, no shell) in a container on a device, or on " +
         "the device itself with --host, and exit with its exit code. Its " +
         "output is streamed as it comes; Ctrl-C cancels it (the agent kills " +
-        "it). The command ends at --timeout, when the agent kills it (124).",
+        "it). It may run for --timeout (default 5s): then the agent kills it " +
+        "and fleet exits 124; give a longer command a longer --timeout.",
     )
     .argument("<device-id>", "the device to run it on")
     .argument("[container]", "the container to run it in (or --host)")

@@ -99,8 +99,8 @@ export const EXEC_EXIT_CODES_HELP: string = [
   "Exit codes:",
   "  0-255  the remote command's exit code, as ssh and kubectl exec give it",
   "         (126: cannot run, 127: not found, 137: killed, ...)",
-  "  fleet's own failures exit with one of these, always with an error:",
-  "  line on stderr (with --json: an error object, no exit_code), so a",
-  "  command that exits 124 or 125 itself is told apart:",
+  "  fleet's own outcomes use the codes below; its failures (124, 125)",
+  '  always print an error: line on stderr (with --json: {"error": ...}',
+  "  instead of the result), so a command exiting 124 or 125 is told apart:",
   STREAM_EXIT_CODES_HELP,
 ].join("\n");

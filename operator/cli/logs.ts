@@ -47,6 +47,7 @@ export function addLogsCommand(
 ): void {
   program
     .command("logs")
+    .summary("print a container's log; -f follows it until Ctrl-C")
     .description(
       "Print a container's log: its stdout to stdout, its stderr to " +
         "stderr, byte for byte, as `podman logs` would. With -f, follow it " +

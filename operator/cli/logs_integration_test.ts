@@ -3,6 +3,7 @@
 // for Ctrl-C.
 import assert from "node:assert/strict";
 import { ExitCode } from "./exit_codes.ts";
+import { runCli } from "./program.ts";
 import { adminArgs, CliChild, runInProcess } from "./_test_cli.ts";
 import { DEVICE, withStreamAgent } from "../_test_stream_agent.ts";
 import { waitFor } from "../../testing/mod.ts";
@@ -192,5 +193,49 @@ Deno.test("fleet logs -f process: a real Ctrl-C (SIGINT to its process group) ex
     await waitFor("the handler stopped", () => calls[0].signal.aborted);
     await waitFor("no stream open", () => server.openStreams === 0);
     assert.equal(child.stderr, "");
+  });
+});
+
+Deno.test("runCli() logs -f whose stdout reader goes away (a broken pipe) exits 141, having sent cancel", async () => {
+  await withStreamAgent(async ({ url, calls }) => {
+    let writes = 0;
+    const code = await runCli([
+      ...adminArgs(url),
+      "logs",
+      DEVICE,
+      "ticker",
+      "-f",
+    ], {
+      env: {},
+      interrupt: new AbortController().signal,
+      stderr: { write: () => {} },
+      stdout: {
+        write: () => {},
+        writeBytes: () => void writes++,
+        get closed() {
+          return writes >= 2;
+        },
+      },
+    });
+    assert.equal(code, ExitCode.BrokenPipe);
+    assert.equal(writes, 2);
+    await waitFor("the handler stopped", () => calls[0].signal.aborted);
+  });
+});
+
+Deno.test("runCli() exec stopped by SIGTERM exits 143, having sent cancel, with a JSON error object for --json", async () => {
+  await withStreamAgent(async ({ url, calls }) => {
+    const controller = new AbortController();
+    const running = runInProcess(
+      [...adminArgs(url), "--json", "exec", DEVICE, "web", "--", "sleep"],
+      {},
+      { interrupt: controller.signal },
+    );
+    await waitFor("the command", () => calls.length === 1);
+    controller.abort("SIGTERM");
+    const run = await running;
+    assert.equal(run.code, ExitCode.Terminated, run.stderr);
+    assert.equal(JSON.parse(run.stdout).error.signal, "SIGTERM");
+    await waitFor("the command stopped", () => calls[0].signal.aborted);
   });
 });

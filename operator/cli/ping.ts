@@ -32,6 +32,7 @@ export function addPingCommand(
 ): void {
   program
     .command("ping")
+    .summary("ping devices' agents in parallel")
     .description(
       "Ping devices' agents in parallel: round-trip time, agent version, " +
         "uptime, runtime.",

@@ -17,6 +17,13 @@ Deno.test("runCli() prints help with the exit codes and returns 0 for --help", a
   assert.match(stdout, /--server <url>/);
   assert.match(stdout, /NATS_URL/);
   assert.ok(stdout.includes("Exit codes:\n  0  every device answered"));
+  assert.match(stdout, /logs \[options\] <device-id> <container>/);
+  assert.match(
+    stdout,
+    /exec \[options\] <device-id> \[container\] +run a command/,
+  );
+  assert.ok(stdout.includes("Exit codes of logs and exec"));
+  assert.ok(stdout.includes("  124  timed out"));
   const ping = await run("ping", "--help");
   assert.equal(ping.code, ExitCode.Ok);
   assert.match(ping.stdout, /Usage: fleet ping/);

@@ -125,7 +125,11 @@ export function reportStreamFailure(
   if (!(error instanceof CommandError) || error instanceof CommanderError) {
     return reportCliFailure(error, { ...options, codes: STREAM_FAILURE_CODES });
   }
-  options.stderr.write(`error: ${error.message}\n`);
+  const hint = error instanceof StreamEndedEarlyError &&
+      error.reason === "deadline"
+    ? " (give it more time with --timeout)"
+    : "";
+  options.stderr.write(`error: ${error.message}${hint}\n`);
   const json = commandErrorJson(error);
   if (options.json) options.stdout.write(`${JSON.stringify(json)}\n`);
   return json.error.exit_code;
