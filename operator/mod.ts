@@ -1,8 +1,11 @@
 /**
  * The operator side of `@harmony/fleet`: {@linkcode FleetCommandsClient},
  * which sends commands to devices' agents over NATS request/reply and
- * rejects with typed {@linkcode CommandError}s, and the `fleet` CLI
- * ({@linkcode runCli}, exit codes in {@linkcode ExitCode}).
+ * rejects with typed {@linkcode CommandError}s — `ping()`, `logs()` (a
+ * container's log as a {@linkcode CommandStream} of chunks), `exec()` (a
+ * command's exit code and output) and `execStream()` — and the `fleet`
+ * CLI ({@linkcode runCli}: `fleet ping`, `fleet logs`, `fleet exec`; exit
+ * codes in {@linkcode ExitCode}).
  *
  * @example
  * ```ts ignore
@@ -20,6 +23,16 @@
  * } finally {
  *   await nc.close();
  * }
+ * ```
+ *
+ * @example
+ * ```ts ignore
+ * for await (const { stream, data } of client.logs("vm-device-00", { container: "web", tail: 10 })) {
+ *   (stream === "stdout" ? Deno.stdout : Deno.stderr).writeSync(data);
+ * }
+ * const { exitCode, stdout } = await client.exec("vm-device-00", {
+ *   container: "web", cmd: ["sh", "-c", "echo hi; exit 3"],
+ * }); // 3, "hi\n" as bytes
  * ```
  *
  * @module
