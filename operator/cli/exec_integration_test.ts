@@ -320,3 +320,20 @@ Deno.test("fleet exec process: a real Ctrl-C (SIGINT to its process group) exits
     await waitFor("no stream open", () => server.openStreams === 0);
   });
 });
+
+Deno.test("runCli() exec stopped by SIGTERM exits 143, having sent cancel, with a JSON error object for --json", async () => {
+  await withStreamAgent(async ({ url, calls }) => {
+    const controller = new AbortController();
+    const running = runInProcess(
+      [...adminArgs(url), "--json", "exec", DEVICE, "web", "--", "sleep"],
+      {},
+      { interrupt: controller.signal },
+    );
+    await waitFor("the command", () => calls.length === 1);
+    controller.abort("SIGTERM");
+    const run = await running;
+    assert.equal(run.code, ExitCode.Terminated, run.stderr);
+    assert.equal(JSON.parse(run.stdout).error.signal, "SIGTERM");
+    await waitFor("the command stopped", () => calls[0].signal.aborted);
+  });
+});
