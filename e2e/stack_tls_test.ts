@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { errors } from "@nats-io/nats-core";
 import { connect } from "../nats/mod.ts";
 import { FleetCommandsClient } from "../operator/mod.ts";
-import { runCli } from "../operator/cli.ts";
+import { runCli } from "../operator/mod.ts";
 import { Stack } from "./stack.ts";
 
 Deno.test("Stack.bringUp({ tls: true }) serves mutual TLS, TLS first: agents and operator use their certificates", async () => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { runCli } from "./cli.ts";
+import { runCli } from "./cli/mod.ts";
 
 if (import.meta.main) {
   Deno.exit(await runCli(Deno.args));

@@ -1,30 +1,30 @@
-import {
-  createInbox,
-  errors as natsErrors,
-  headers as natsHeaders,
-} from "@nats-io/nats-core";
-import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/nats-core";
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import {
   decodePingReply,
   deviceCommandSubject,
   Header,
   PayloadError,
   type PingReply,
-  readErrorReply,
   type RequestOf,
   type StreamingVerb,
   Verb,
 } from "../contracts/mod.ts";
 import { type CommandStream, openCommandStream } from "./command_stream.ts";
 import {
-  BadReplyError,
-  type CommandError,
-  type CommandErrorOptions,
-  CommandTimeoutError,
-  DeviceOfflineError,
-  NatsTransportError,
-  RemoteCommandError,
-} from "./errors.ts";
+  collectExec,
+  type ExecOptions,
+  execRequest,
+  type ExecResult,
+} from "./exec.ts";
+import { type LogsOptions, logsRequest } from "./logs.ts";
+import { BadReplyError } from "./errors.ts";
+import {
+  classifyRequestError,
+  connectionUser,
+  remoteError,
+  requestWithSignal,
+} from "./_single_request.ts";
 import { checkTimeoutMs } from "./timeout.ts";
 
 /** Options of {@linkcode FleetCommandsClient}. */
@@ -165,6 +165,123 @@ export class FleetCommandsClient {
   }
 
   /**
+   * Reads a container's log on `deviceId`: the returned
+   * {@linkcode CommandStream} is an async iterable of
+   * `{ stream: "stdout" | "stderr", data: Uint8Array }` chunks, exactly
+   * as `podman logs` would write them (binary-safe). Nothing is sent
+   * until the loop starts; it may be iterated once.
+   *
+   * The loop ends when the log has been sent (`end.reason` `"eof"`; with
+   * `follow`, when the container exits) or `limitBytes` was reached
+   * (`"limit"`). Breaking out of it or aborting `signal` sends `cancel`
+   * (the agent stops reading the log). A `follow` stream sends a
+   * `keepalive` every 5 s and runs until then; one that does not follow
+   * must end within `timeoutMs`.
+   *
+   * @throws {InvalidDeviceIdError} (a `TypeError`) for an invalid device id.
+   * @throws {TypeError} for an option of the wrong type, an empty
+   *   `container`, `stdout` and `stderr` both `false` — nothing is sent.
+   * @throws {RangeError} for `tail` < 0, `limitBytes` < 1, a `since` or
+   *   `until` that is not a valid `Date` or RFC 3339 string, `until`
+   *   before `since`, a bad `timeoutMs` — nothing is sent.
+   *
+   * The loop itself throws {@linkcode DeviceOfflineError},
+   * {@linkcode CommandTimeoutError} (nothing came in time),
+   * {@linkcode RemoteCommandError} (e.g. `not_found`),
+   * {@linkcode StreamEndedEarlyError} (the agent ended it `deadline`,
+   * `abandoned`, or `cancelled` by someone else),
+   * {@linkcode StreamInterruptedError} (a message lost, no end, the agent
+   * lost it, the connection closed), {@linkcode BadReplyError},
+   * {@linkcode NatsTransportError}, or `signal.reason`.
+   * @example
+   * ```ts ignore
+   * const controller = new AbortController();
+   * for await (const { stream, data } of client.logs("vm-device-00", {
+   *   container: "web", tail: 100, follow: true, signal: controller.signal,
+   * })) {
+   *   (stream === "stdout" ? Deno.stdout : Deno.stderr).writeSync(data);
+   * }
+   * ```
+   */
+  logs(deviceId: string, options: LogsOptions): CommandStream {
+    return this.#stream(
+      deviceId,
+      Verb.Logs,
+      logsRequest(deviceId, options),
+      options,
+    );
+  }
+
+  /**
+   * Runs `cmd` (an argv, no shell) in a container of `deviceId`, or on the
+   * device with `host: true`, and resolves once it has finished with its
+   * exit code and its collected stdout and stderr:
+   * `{ exitCode, stdout, stderr, truncated: false }`. When the output
+   * reached `limitBytes` (default 16 MiB) the agent stopped the command:
+   * `{ exitCode: undefined, …, truncated: true }` (unless the agent sent an
+   * exit code). An exit code is never made up: a command the agent
+   * stopped at its deadline (`timeoutMs`) or that was cancelled rejects
+   * with {@linkcode StreamEndedEarlyError} (`reason` `"deadline"` or
+   * `"cancelled"`, the output so far in `output`).
+   *
+   * Aborting `signal` sends `cancel` (the agent kills the command) and
+   * rejects with `signal.reason`.
+   *
+   * @throws {InvalidDeviceIdError} (a `TypeError`) for an invalid device id.
+   * @throws {TypeError} for neither or both of `container` and
+   *   `host: true`, a bad `cmd` (not an array of strings, empty, NUL,
+   *   over 64 KiB), `env`, `workdir` (not absolute) or `stdin` (not a
+   *   `Uint8Array`) — nothing is sent.
+   * @throws {RangeError} for `stdin` over `MAX_EXEC_STDIN_BYTES`,
+   *   `limitBytes` < 1, a bad `timeoutMs` — nothing is sent.
+   * @throws {DeviceOfflineError} when no agent for it is connected.
+   * @throws {CommandTimeoutError} when nothing came in time.
+   * @throws {RemoteCommandError} for the agent's error reply (`forbidden`,
+   *   `not_found`, `conflict`, `unsupported`, `bad_request`, …).
+   * @throws {StreamEndedEarlyError} for a `deadline` or `cancelled` end.
+   * @throws {StreamInterruptedError} when output was lost or stopped
+   *   without its end.
+   * @throws {BadReplyError} for a malformed message or an end without exit code.
+   * @example
+   * ```ts ignore
+   * const result = await client.exec("vm-device-00", {
+   *   container: "web", cmd: ["sh", "-c", "exit 3"],
+   * });
+   * result.exitCode; // 3
+   * ```
+   */
+  async exec(deviceId: string, options: ExecOptions): Promise<ExecResult> {
+    return await collectExec(this.execStream(deviceId, options));
+  }
+
+  /**
+   * Runs `cmd` as {@linkcode FleetCommandsClient.exec} does, but hands
+   * the output over as it comes: an async iterable of
+   * `{ stream, data }` chunks; after the loop, `end` is
+   * `{ reason: "eof", exitCode }` (or `{ reason: "limit" }` when the
+   * output reached `limitBytes`). Breaking out or aborting `signal` sends
+   * `cancel`: the agent kills the command. The loop throws as
+   * {@linkcode FleetCommandsClient.exec} rejects.
+   *
+   * @throws {TypeError} / {RangeError} for bad options, as `exec()`, at
+   *   once; nothing is sent.
+   * @example
+   * ```ts ignore
+   * const stream = client.execStream("vm-device-00", { host: true, cmd: ["uptime"] });
+   * for await (const { data } of stream) Deno.stdout.writeSync(data);
+   * stream.end?.exitCode; // 0
+   * ```
+   */
+  execStream(deviceId: string, options: ExecOptions): CommandStream {
+    return this.#stream(
+      deviceId,
+      Verb.Exec,
+      execRequest(deviceId, options),
+      options,
+    );
+  }
+
+  /**
    * The one path every streaming command (`logs`, `exec`, `execStream`)
    * takes: checks the device id and the request (the verb's own decoder,
    * so a bad field is a `TypeError` here, not a `bad_request` there), and
@@ -256,112 +373,4 @@ function decodePingReplyFrom(data: Uint8Array, deviceId: string): PingReply {
     );
   }
   return reply;
-}
-
-// The connection's user name, when its implementation exposes its options
-// (nats-core's NatsConnectionImpl does). Only `user`: never a secret.
-function connectionUser(nc: NatsConnection): string | undefined {
-  const user = (nc as { options?: { user?: unknown } }).options?.user;
-  return typeof user === "string" && user !== "" ? user : undefined;
-}
-
-function connectionInboxPrefix(nc: NatsConnection): string | undefined {
-  const prefix = (nc as { options?: { inboxPrefix?: unknown } }).options
-    ?.inboxPrefix;
-  return typeof prefix === "string" && prefix !== "" ? prefix : undefined;
-}
-
-// nats-core raises NoRespondersError itself or as the cause of a
-// RequestError. Names are checked too, so a second copy of nats-core (a
-// different transport build) is still recognised.
-function isNoResponders(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (
-    error instanceof natsErrors.NoRespondersError ||
-    error.name === "NoResponders" || error.name === "NoRespondersError"
-  ) {
-    return true;
-  }
-  return error.cause !== error && isNoResponders(error.cause);
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof natsErrors.TimeoutError ||
-    (error instanceof Error && error.name === "TimeoutError");
-}
-
-function classifyRequestError(
-  error: unknown,
-  context: CommandErrorOptions,
-  timeoutMs: number,
-): CommandError {
-  if (isNoResponders(error)) return new DeviceOfflineError(context);
-  if (isTimeout(error)) {
-    return new CommandTimeoutError({ ...context, timeoutMs });
-  }
-  return new NatsTransportError(context);
-}
-
-// An error reply: the body says kind and message; when it does not parse,
-// the ADR-32 headers still say code and message (see readErrorReply).
-function remoteError(
-  msg: Msg,
-  context: CommandErrorOptions,
-): RemoteCommandError {
-  const { kind, code, message } = readErrorReply(
-    (name) => msg.headers?.get(name),
-    msg.data,
-  );
-  return new RemoteCommandError({
-    ...context,
-    kind,
-    code,
-    remoteMessage: message,
-  });
-}
-
-// A request that can be aborted. nats-core's `request()` cannot be
-// cancelled, so this one uses its own inbox subscription, timer and abort
-// listener, and removes all three as soon as it settles.
-function requestWithSignal(
-  nc: NatsConnection,
-  subject: string,
-  body: Uint8Array,
-  timeoutMs: number,
-  headers: MsgHdrs,
-  signal: AbortSignal,
-): Promise<Msg> {
-  return new Promise<Msg>((resolve, reject) => {
-    let settled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let sub: ReturnType<NatsConnection["subscribe"]> | undefined;
-    const settle = (error: unknown, msg?: Msg) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      if (sub !== undefined && !sub.isClosed()) sub.unsubscribe();
-      if (error === undefined) resolve(msg!);
-      else reject(error);
-    };
-    const onAbort = () => settle(signal.reason);
-    try {
-      sub = nc.subscribe(createInbox(connectionInboxPrefix(nc)), {
-        callback: (error, msg) => {
-          if (error) settle(error);
-          else if (msg.data.length === 0 && msg.headers?.code === 503) {
-            settle(new natsErrors.NoRespondersError(subject));
-          } else settle(undefined, msg);
-        },
-      });
-      signal.addEventListener("abort", onAbort, { once: true });
-      timer = setTimeout(
-        () => settle(new natsErrors.TimeoutError()),
-        timeoutMs,
-      );
-      nc.publish(subject, body, { reply: sub.getSubject(), headers });
-    } catch (error) {
-      settle(error);
-    }
-  });
 }

@@ -5,12 +5,15 @@ import {
 import {
   deviceCommandSubject,
   encodeJson,
+  EndReason,
   Header,
   PayloadError,
   type RequestOf,
   type StreamChunk,
   type StreamEnd,
+  StreamHeader,
   type StreamingVerb,
+  Verb,
   VERBS,
 } from "../contracts/mod.ts";
 import {
@@ -27,8 +30,10 @@ import {
   type CommandErrorOptions,
   CommandTimeoutError,
   DeviceOfflineError,
+  type EarlyEnd,
   NatsTransportError,
   RemoteCommandError,
+  StreamEndedEarlyError,
   StreamInterruptedError,
 } from "./errors.ts";
 import { checkTimeoutMs } from "./timeout.ts";
@@ -115,25 +120,9 @@ export function openCommandStream<V extends StreamingVerb>(
   command: StreamCommand<V>,
   options: CommandStreamOptions,
 ): CommandStream {
-  const { deviceId, verb, request } = command;
-  const subject = deviceCommandSubject(deviceId, verb);
-  const spec = VERBS[verb]?.stream;
-  if (spec === undefined) {
-    throw new TypeError(`Cannot stream "${verb}": it is not a streaming verb`);
-  }
-  const body = encodeJson(request);
-  let checked: RequestOf<V>;
-  try {
-    checked = VERBS[verb].decodeRequest(body) as RequestOf<V>;
-  } catch (error) {
-    if (!(error instanceof PayloadError)) throw error;
-    throw new TypeError(
-      `Cannot ${verb} device "${deviceId}": ${error.message}`,
-      { cause: error },
-    );
-  }
+  const { deviceId, verb } = command;
+  const { subject, body, follows: follow } = checkStreamCommand(command);
   const timeoutMs = checkTimeoutMs(options.timeoutMs);
-  const follow = (spec.follows as (r: RequestOf<V>) => boolean)(checked);
   const requestId = crypto.randomUUID();
   const deadline = Date.now() + timeoutMs;
   const headers = natsHeaders();
@@ -161,12 +150,68 @@ export function openCommandStream<V extends StreamingVerb>(
   });
 }
 
+/** A streaming command, checked: what {@linkcode openCommandStream} sends. */
+export interface CheckedStreamCommand {
+  /** `device-commands.<id>.<verb>`. */
+  subject: string;
+  /** The request body, JSON. */
+  body: Uint8Array;
+  /** Whether the stream follows (bounded by keepalives, not the deadline). */
+  follows: boolean;
+}
+
+/**
+ * Checks a streaming command as {@linkcode openCommandStream} does before
+ * sending it — the device id, and the request with the verb's own decoder
+ * — without sending anything; e.g. for a CLI that checks its command line
+ * before connecting.
+ *
+ * @throws {InvalidDeviceIdError} (a `TypeError`) for an invalid device id.
+ * @throws {TypeError} when the request is not a well-formed request of the
+ *   verb (the message names the field) or the verb does not stream.
+ * @example
+ * ```ts
+ * import { checkStreamCommand } from "./command_stream.ts";
+ * checkStreamCommand({
+ *   deviceId: "d1", verb: "exec", request: { verb: "exec", host: true, cmd: ["id"] },
+ * }).subject; // "device-commands.d1.exec"
+ * ```
+ */
+export function checkStreamCommand<V extends StreamingVerb>(
+  command: StreamCommand<V>,
+): CheckedStreamCommand {
+  const { deviceId, verb, request } = command;
+  const subject = deviceCommandSubject(deviceId, verb);
+  const spec = VERBS[verb]?.stream;
+  if (spec === undefined) {
+    throw new TypeError(`Cannot stream "${verb}": it is not a streaming verb`);
+  }
+  const body = encodeJson(request);
+  let checked: RequestOf<V>;
+  try {
+    checked = VERBS[verb].decodeRequest(body) as RequestOf<V>;
+  } catch (error) {
+    if (!(error instanceof PayloadError)) throw error;
+    throw new TypeError(
+      `Cannot ${verb} device "${deviceId}": ${error.message}`,
+      { cause: error },
+    );
+  }
+  const follows = (spec.follows as (r: RequestOf<V>) => boolean)(checked);
+  return { subject, body, follows };
+}
+
 /**
  * The reply of a streaming command (`logs`, `exec`): an async iterable of
  * `{ stream: "stdout" | "stderr", data }` chunks, iterable once. The loop
- * ends when the agent's end message arrives ({@linkcode CommandStream.end}
- * then says why, and the exit code for `exec`), or throws a
- * {@linkcode CommandError}:
+ * ends when the agent's end message says the work is done —
+ * `eof` (for `exec` always with its exit code), `limit`, or `cancelled`
+ * after this stream's own {@linkcode CommandStream.cancel} —
+ * ({@linkcode CommandStream.end} then says why, and the exit code for
+ * `exec`), or throws a {@linkcode CommandError}:
+ * {@linkcode StreamEndedEarlyError} (the agent ended it before it was
+ * done: `deadline`, a `cancelled` it did not ask for, `abandoned`; `end`
+ * is set then too),
  * {@linkcode DeviceOfflineError} (no agent), {@linkcode CommandTimeoutError}
  * (nothing came in time), {@linkcode RemoteCommandError} (the agent's
  * error reply, before or after data), {@linkcode StreamInterruptedError}
@@ -188,6 +233,7 @@ export class CommandStream implements AsyncIterable<StreamChunk> {
   readonly #context: CommandErrorOptions;
   readonly #timeoutMs: number;
   readonly #signal?: AbortSignal;
+  #cancelAsked = false;
 
   /** Wraps a nats-level reader; see {@linkcode openCommandStream}. */
   constructor(
@@ -241,6 +287,7 @@ export class CommandStream implements AsyncIterable<StreamChunk> {
    * `undefined` when it did not answer.
    */
   cancel(): Promise<boolean | undefined> {
+    this.#cancelAsked = true;
     return this.#reader.cancel();
   }
 
@@ -256,14 +303,43 @@ export class CommandStream implements AsyncIterable<StreamChunk> {
   async *#run(
     source: AsyncGenerator<StreamChunk, StreamEnd, undefined>,
   ): AsyncGenerator<StreamChunk, StreamEnd, undefined> {
+    let end: StreamEnd;
     try {
-      return yield* source;
+      end = yield* source;
     } catch (error) {
       if (this.#signal?.aborted && error === this.#signal.reason) throw error;
       throw commandError(error, this.#context, this.#timeoutMs);
     }
+    if (
+      EARLY_ENDS.has(end.reason) &&
+      !(end.reason === EndReason.Cancelled && this.#cancelAsked)
+    ) {
+      throw new StreamEndedEarlyError({
+        ...this.#context,
+        reason: end.reason as EarlyEnd,
+        timeoutMs: this.#timeoutMs,
+      });
+    }
+    if (
+      this.#context.verb === Verb.Exec && end.reason === EndReason.Eof &&
+      end.exitCode === undefined
+    ) {
+      throw new BadReplyError({
+        ...this.#context,
+        cause: new PayloadError(
+          `the stream ended "eof" without "${StreamHeader.ExitCode}": a finished exec always has one`,
+        ),
+      });
+    }
+    return end;
   }
 }
+
+const EARLY_ENDS: ReadonlySet<string> = new Set<EarlyEnd>([
+  EndReason.Deadline,
+  EndReason.Cancelled,
+  EndReason.Abandoned,
+]);
 
 function commandError(
   error: unknown,

@@ -22,6 +22,7 @@ import {
   CommandTimeoutError,
   DeviceOfflineError,
   RemoteCommandError,
+  StreamEndedEarlyError,
   StreamInterruptedError,
 } from "./errors.ts";
 import { NatsServerProcess, TEST_ADMIN, waitFor } from "../testing/mod.ts";
@@ -275,5 +276,89 @@ Deno.test("CommandStream rethrows its signal's reason when aborted, having sent 
     assert.equal(await done, reason);
     await waitFor("the cancel", () => controls.length === 1);
     assert.equal(controls[0].verb, "cancel");
+  });
+});
+
+Deno.test("CommandStream throws StreamEndedEarlyError for a deadline, cancelled or abandoned end it did not ask for, with its end set", async () => {
+  await withFake(async ({ nc, serve }) => {
+    await serve((msg, send) => {
+      send({ "X-Harmony-Seq": "1", "X-Harmony-Stream": "stdout" }, "a");
+      send({
+        "X-Harmony-Seq": "2",
+        "X-Harmony-End": JSON.parse(msg.string()).container,
+      });
+    });
+    for (const reason of ["deadline", "cancelled", "abandoned"] as const) {
+      const stream = openCommandStream(nc, {
+        ...LOGS,
+        request: { verb: "logs", container: reason },
+      }, { timeoutMs: 1500 });
+      const chunks: StreamChunk[] = [];
+      const error = await (async () => {
+        for await (const chunk of stream) chunks.push(chunk);
+      })().catch((e) => e);
+      const early = assertCommandError(error, StreamEndedEarlyError);
+      assert.equal(early.reason, reason);
+      assert.equal(early.timeoutMs, 1500);
+      assert.equal(early.requestId, stream.requestId);
+      assert.equal(early.output, undefined);
+      assert.match(
+        early.message,
+        new RegExp(
+          `^Cannot logs device "dev-1": the agent ended the stream "${reason}" before it was done: `,
+        ),
+      );
+      assert.deepEqual(stream.end, { reason });
+      assert.equal(chunks.length, 1);
+    }
+  });
+});
+
+Deno.test("CommandStream ends normally on the cancelled end its own cancel() asked for", async () => {
+  await withFake(async ({ nc, serve, controls }) => {
+    let sendEnd = () => {};
+    await serve((_msg, send) => {
+      send({ "X-Harmony-Seq": "1", "X-Harmony-Stream": "stdout" }, "a");
+      sendEnd = () =>
+        send({ "X-Harmony-Seq": "2", "X-Harmony-End": "cancelled" });
+    });
+    const stream = openCommandStream(nc, {
+      ...LOGS,
+      request: { verb: "logs", container: "web", follow: true },
+    }, { timeoutMs: 5000 });
+    const seen: StreamChunk[] = [];
+    for await (const chunk of stream) {
+      seen.push(chunk);
+      await stream.cancel();
+      assert.equal(controls.at(-1)?.verb, "cancel");
+      sendEnd();
+    }
+    assert.deepEqual(stream.end, { reason: "cancelled" });
+    assert.equal(seen.length, 1);
+  });
+});
+
+Deno.test("CommandStream maps an exec end eof without an exit code to BadReplyError, and passes one with it", async () => {
+  await withFake(async ({ run, serve }) => {
+    await serve((msg, send) => {
+      const code = JSON.parse(msg.string()).cmd[0];
+      send(
+        code === "none" ? { "X-Harmony-Seq": "1", "X-Harmony-End": "eof" } : {
+          "X-Harmony-Seq": "1",
+          "X-Harmony-End": "eof",
+          "X-Harmony-Exit-Code": code,
+        },
+      );
+    });
+    const exec = (cmd: string): StreamCommand<"exec"> => ({
+      deviceId: DEVICE,
+      verb: "exec",
+      request: { verb: "exec", container: "web", cmd: [cmd] },
+    });
+    const error = await run(exec("none")).done;
+    assert.ok(error instanceof BadReplyError, String(error));
+    assert.equal(error.verb, "exec");
+    assert.match(error.message, /ended "eof" without "X-Harmony-Exit-Code"/);
+    assert.deepEqual(await run(exec("3")).done, { reason: "eof", exitCode: 3 });
   });
 });

@@ -290,3 +290,84 @@ export class StreamInterruptedError extends CommandError {
     }
   }
 }
+
+/**
+ * How the agent ended a stream early ({@linkcode StreamEndedEarlyError.reason}):
+ * `deadline` (the request's deadline passed: the agent stopped the work),
+ * `cancelled` (a `cancel` this client did not send, or the agent is
+ * stopping), `abandoned` (the agent had no `keepalive` in time).
+ */
+export type EarlyEnd = "deadline" | "cancelled" | "abandoned";
+
+/** The output of an `exec`: its stdout and stderr bytes. */
+export interface ExecOutput {
+  /** Everything the command wrote to stdout. */
+  stdout: Uint8Array;
+  /** Everything the command wrote to stderr. */
+  stderr: Uint8Array;
+}
+
+/** Options of {@linkcode StreamEndedEarlyError}. */
+export interface StreamEndedEarlyErrorOptions extends CommandErrorOptions {
+  /** The end message's `X-Harmony-End`. */
+  reason: EarlyEnd;
+  /** The command's timeout in milliseconds (its deadline was sent + this). */
+  timeoutMs: number;
+  /**
+   * For `exec()`: what arrived before the end.
+   *
+   * @default {undefined}
+   */
+  output?: ExecOutput;
+}
+
+/**
+ * The agent ended a stream (`logs`, `exec`) in order but before the work
+ * was done: its deadline passed (`deadline`: the agent stopped the
+ * command, so it has no exit code), a `cancel` came from elsewhere or the
+ * agent is stopping (`cancelled`), or it had no keepalive in time
+ * (`abandoned`). Never reported as a normal end: the output may be
+ * incomplete. Told apart from {@linkcode CommandTimeoutError} (no reply
+ * came at all) and {@linkcode StreamInterruptedError} (messages lost).
+ * A `cancel` sent by this stream's own `cancel()` ends it normally.
+ *
+ * @example
+ * ```ts ignore
+ * import { StreamEndedEarlyError } from "@harmony/fleet/operator";
+ * try {
+ *   await client.exec("d1", { container: "web", cmd: ["sleep", "3600"], timeoutMs: 1000 });
+ * } catch (error) {
+ *   if (error instanceof StreamEndedEarlyError) console.log(error.reason); // "deadline"
+ * }
+ * ```
+ */
+export class StreamEndedEarlyError extends CommandError {
+  /** The end message's `X-Harmony-End`. */
+  readonly reason: EarlyEnd;
+  /** The command's timeout in milliseconds. */
+  readonly timeoutMs: number;
+  /** For `exec()`: the output that arrived before the end. */
+  readonly output?: ExecOutput;
+
+  /** Builds the error from the end's reason. */
+  constructor(options: StreamEndedEarlyErrorOptions) {
+    super(
+      `Cannot ${options.verb} device "${options.deviceId}": the agent ended the stream "${options.reason}" before it was done: ${
+        EARLY_END_DETAIL[options.reason](options.timeoutMs)
+      }`,
+      options,
+    );
+    this.name = "StreamEndedEarlyError";
+    this.reason = options.reason;
+    this.timeoutMs = options.timeoutMs;
+    this.output = options.output;
+  }
+}
+
+const EARLY_END_DETAIL: Readonly<Record<EarlyEnd, (ms: number) => string>> = {
+  deadline: (ms) =>
+    `its deadline passed (timeout ${ms} ms) and the agent stopped the work`,
+  cancelled: () =>
+    "a cancel this client did not send arrived, or the agent is stopping",
+  abandoned: () => "the agent had no keepalive from this client in time",
+};

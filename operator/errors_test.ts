@@ -7,6 +7,7 @@ import {
   DeviceOfflineError,
   NatsTransportError,
   RemoteCommandError,
+  StreamEndedEarlyError,
   StreamInterruptedError,
 } from "./errors.ts";
 
@@ -115,4 +116,35 @@ Deno.test("StreamInterruptedError() is a CommandError saying how the stream was 
   });
   assert.equal(lost.expectedSeq, undefined);
   assert.equal(lost.reason, "lost");
+});
+
+Deno.test("StreamEndedEarlyError says which end came and why, and keeps exec's output", () => {
+  const output = { stdout: new Uint8Array([1]), stderr: new Uint8Array() };
+  const error = new StreamEndedEarlyError({
+    ...context,
+    verb: "exec",
+    reason: "deadline",
+    timeoutMs: 1000,
+    output,
+  });
+  assert.ok(error instanceof CommandError);
+  assert.equal(error.name, "StreamEndedEarlyError");
+  assert.equal(error.reason, "deadline");
+  assert.equal(error.timeoutMs, 1000);
+  assert.equal(error.output, output);
+  assert.equal(
+    error.message,
+    'Cannot exec device "d-17": the agent ended the stream "deadline" before it was done: its deadline passed (timeout 1000 ms) and the agent stopped the work',
+  );
+  const cancelled = new StreamEndedEarlyError({
+    ...context,
+    verb: "logs",
+    reason: "cancelled",
+    timeoutMs: 1,
+  });
+  assert.match(
+    cancelled.message,
+    /did not send arrived, or the agent is stopping$/,
+  );
+  assert.equal(cancelled.output, undefined);
 });

@@ -1,8 +1,11 @@
 /**
  * The operator side of `@harmony/fleet`: {@linkcode FleetCommandsClient},
  * which sends commands to devices' agents over NATS request/reply and
- * rejects with typed {@linkcode CommandError}s, and the `fleet` CLI
- * ({@linkcode runCli}, exit codes in {@linkcode ExitCode}).
+ * rejects with typed {@linkcode CommandError}s — `ping()`, `logs()` (a
+ * container's log as a {@linkcode CommandStream} of chunks), `exec()` (a
+ * command's exit code and output) and `execStream()` — and the `fleet`
+ * CLI ({@linkcode runCli}: `fleet ping`, `fleet logs`, `fleet exec`; exit
+ * codes in {@linkcode ExitCode}).
  *
  * @example
  * ```ts ignore
@@ -22,6 +25,16 @@
  * }
  * ```
  *
+ * @example
+ * ```ts ignore
+ * for await (const { stream, data } of client.logs("vm-device-00", { container: "web", tail: 10 })) {
+ *   (stream === "stdout" ? Deno.stdout : Deno.stderr).writeSync(data);
+ * }
+ * const { exitCode, stdout } = await client.exec("vm-device-00", {
+ *   container: "web", cmd: ["sh", "-c", "echo hi; exit 3"],
+ * }); // 3, "hi\n" as bytes
+ * ```
+ *
  * @module
  */
 export {
@@ -31,6 +44,15 @@ export {
   type StreamCommandOptions,
 } from "./client.ts";
 export {
+  type ExecCompleted,
+  type ExecOptions,
+  type ExecResult,
+  type ExecTruncated,
+} from "./exec.ts";
+export { type LogsOptions } from "./logs.ts";
+export {
+  type CheckedStreamCommand,
+  checkStreamCommand,
   CommandStream,
   type CommandStreamOptions,
   openCommandStream,
@@ -44,13 +66,21 @@ export {
   CommandTimeoutError,
   type CommandTimeoutErrorOptions,
   DeviceOfflineError,
+  type EarlyEnd,
+  type ExecOutput,
   NatsTransportError,
   RemoteCommandError,
   type RemoteCommandErrorOptions,
+  StreamEndedEarlyError,
+  type StreamEndedEarlyErrorOptions,
   StreamInterruptedError,
   type StreamInterruptedErrorOptions,
   type StreamInterruption,
 } from "./errors.ts";
 export { MAX_TIMEOUT_MS } from "./timeout.ts";
-export { type CliWriter, runCli, type RunCliOptions } from "./cli.ts";
-export { ExitCode } from "./cli_exit_codes.ts";
+export {
+  type CliWriter,
+  ExitCode,
+  runCli,
+  type RunCliOptions,
+} from "./cli/mod.ts";
