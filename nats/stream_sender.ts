@@ -282,6 +282,16 @@ export class StreamSender {
   #linger(): void {
     this.#timer = undefined;
     if (this.#ended || this.#fill === 0) return;
+    try {
+      this.#lingerPublish();
+    } catch (error) {
+      // A timer has no caller to throw to (and an uncaught error would end
+      // the process): the next write() or end() throws it instead.
+      this.#flushError ??= error;
+    }
+  }
+
+  #lingerPublish(): void {
     if (this.#lines) {
       // Whole lines now; a trailing partial line waits one more linger for
       // the rest of it.

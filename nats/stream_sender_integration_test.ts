@@ -326,3 +326,38 @@ Deno.test("StreamSender.write() keeps a 20 MiB stream from piling up in the send
   );
   assert.ok(paced.unreceived < 20 * 1024 * KIB, `${paced.unreceived}`);
 });
+
+Deno.test("StreamSender keeps a publish failure of its linger timer for the next write, never throwing it from the timer", async () => {
+  await using nats = await NatsServerProcess.start({});
+  const nc = await connect({ servers: nats.url });
+  const sender = new StreamSender(nc, REPLY, {
+    requestId: "r-linger",
+    lingerMs: 20,
+  });
+  assert.equal(
+    sender.write("stdout", new TextEncoder().encode("gathered")),
+    undefined,
+  );
+  // The connection closes while the data waits for its linger timer.
+  await nc.close();
+  let timerThrew: unknown;
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    timerThrew = event.error;
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  assert.equal(timerThrew, undefined, `the timer threw ${timerThrew}`);
+  assert.throws(
+    () => sender.write("stdout", new TextEncoder().encode("more")),
+    (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.name, "ClosedConnectionError");
+      return true;
+    },
+  );
+});
