@@ -124,6 +124,9 @@ Deno.test({
               [{ since, until }, ["--since", since, "--until", until]],
               // RFC 3339 allows lower-case t and z; podman (Go) does not.
               [{ since: since.toLowerCase() }, ["--since", since]],
+              // A leap second (which podman refuses) as the last
+              // millisecond of its minute.
+              [{ since: "2016-12-31T23:59:60Z" }, []],
               [{ since: future }, ["--since", future]],
             ] as const
           ) {
@@ -310,6 +313,23 @@ Deno.test({
           } finally {
             stream.close();
           }
+        },
+      );
+
+      await t.step(
+        "logs with follow and limit_bytes ends limit, cut exactly, and the podman log request is closed",
+        async () => {
+          const result = await collect(nc, "logs", {
+            container: "ticker",
+            follow: true,
+            limit_bytes: 12,
+          }, { follow: true });
+          assert.deepEqual(result.end, { reason: EndReason.Limit });
+          assert.equal(text(result.stdout), "tick\ntick\nti");
+          await waitFor(
+            "podman to close the agent's log request",
+            () => socketCount(service.pid) === baseline,
+          );
         },
       );
 
