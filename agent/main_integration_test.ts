@@ -242,6 +242,36 @@ Deno.test("agent/main.ts exits 2 naming the key of an invalid config", async () 
   assert.match(String(event?.message), /unknown key "nats.pasword"/);
 });
 
+Deno.test("agent/main.ts exits 2 naming the key of a bad [runtime] or [exec] value", async () => {
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  for (
+    const [table, key, message] of [
+      [
+        '[runtime]\nsocket = "tcp://127.0.0.1:8080"\n',
+        "runtime.socket",
+        /must be a unix socket path or a unix:\/\/ URL/,
+      ],
+      [
+        '[runtime]\ncontainer_label = "=x"\n',
+        "runtime.container_label",
+        /must be a label "key=value" or "key"/,
+      ],
+      ['[exec]\nallow_host = "yes"\n', "exec.allow_host", /true or false/],
+    ] as const
+  ) {
+    await Deno.writeTextFile(
+      path,
+      agentToml("nats://127.0.0.1:1") + "\n" + table,
+    );
+    const { code, events } = await runMain(["--config", path]);
+    assert.equal(code, 2, table);
+    const event = events.find((e) => e.event === "config_invalid");
+    assert.equal(event?.key, key);
+    assert.match(String(event?.message), message);
+  }
+});
+
 Deno.test("agent/main.ts exits 2 naming nats.creds_file when the creds file is missing or unparseable", async () => {
   await using dir = await tempDir("agent-test-");
   const path = join(dir.path, "agent.toml");
