@@ -27,14 +27,17 @@ Logs: one JSON object per line on stderr:
   "ready" is logged once the command subscription is confirmed by the server.
   A failed command, and every command of a verb other than ping, gets a
   "command" line at info (subject, verb, request_id, operator_sub, outcome,
-  message, duration_ms); a successful ping gets it at debug only. Every
+  message, duration_ms; for logs and exec also container, bytes, end and,
+  for exec, host, argv, workdir, env_names, stdin_bytes, exit_code: never
+  stdin's bytes or env values); a successful ping gets it at debug only. Every
   command is counted: a "commands" line at info, every 60 s while commands
   come and once at stop, gives the counts per verb and outcome:
   {"event":"commands","since":"<ts>","total":N,"counts":{"ping":{"ok":N}}}.
   No line carries a password or token.
 
-Signals: SIGTERM or SIGINT stops taking new requests, finishes the ones in
-flight (10 s at most), drains the NATS connection and exits 0. The same
+Signals: SIGTERM or SIGINT stops taking new requests, ends open streams
+(logs, exec) with "cancelled", killing their commands, finishes the other
+requests in flight (10 s at most), drains the NATS connection and exits 0. The same
 signal again within 1 s counts as the same one (a terminal's Ctrl-C reaches
 the agent twice under \`deno task\`); a signal after that, or a different
 one, exits at once with 1.
@@ -46,8 +49,8 @@ Exit codes:
      server URL that can never work, a creds file missing or malformed, a
      tls_* file missing or not PEM, tls_cert_file without
      tls_handshake_first = true), or runtime_enabled = true and no podman API
-     socket answers (set CONTAINER_HOST, start \`podman system service\`,
-     or set runtime_enabled = false)
+     socket answers (set [runtime] socket or CONTAINER_HOST, start
+     \`podman system service\`, or set runtime_enabled = false)
   3  NATS authentication failed
   4  NATS refused the command subscription or closed the connection for good
 `;

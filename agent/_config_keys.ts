@@ -44,8 +44,10 @@ export const CONFIG_TABLES: Readonly<Record<string, readonly ConfigKey[]>> = {
       example: "true",
       help: [
         "default true; true: the podman API socket must answer at start",
-        "(CONTAINER_HOST, else $XDG_RUNTIME_DIR/podman/podman.sock, else",
-        '/run/podman/podman.sock); false: no podman, runtime "disabled"',
+        "([runtime] socket, else CONTAINER_HOST, else",
+        "$XDG_RUNTIME_DIR/podman/podman.sock, else /run/podman/podman.sock);",
+        'false: no podman, runtime "disabled": logs and container exec',
+        "answer unsupported (ping, heartbeat and host exec still work)",
       ],
     },
     {
@@ -122,7 +124,48 @@ export const CONFIG_TABLES: Readonly<Record<string, readonly ConfigKey[]>> = {
       ],
     },
   ],
+  runtime: [
+    {
+      name: "socket",
+      example: '"/run/podman/podman.sock"',
+      help: [
+        "optional; the podman API socket (a path, relative to the config",
+        "file's folder, or unix:///path); default: CONTAINER_HOST, else the",
+        "standard paths (see runtime_enabled)",
+      ],
+    },
+    {
+      name: "container_label",
+      example: '"harmony.fleet/device=vm-device-00"',
+      help: [
+        'optional; "key=value" or "key": only containers with this label',
+        "are visible to logs and exec, any other is not_found; default:",
+        "every container of the socket's podman",
+      ],
+    },
+  ],
+  exec: [
+    {
+      name: "enabled",
+      example: "true",
+      help: [
+        "default true; exec in a container (false: forbidden)",
+      ],
+    },
+    {
+      name: "allow_host",
+      example: "false",
+      help: [
+        "default false; exec with host: true runs the argv on the device",
+        "itself, as the agent's user, with its environment (no shell); false:",
+        "forbidden",
+      ],
+    },
+  ],
 };
+
+/** The tables that may be left out. */
+export const OPTIONAL_TABLES: readonly string[] = ["runtime", "exec"];
 
 /** The config's keys as `--help` lists them. */
 export function configKeysHelp(): string {
@@ -130,7 +173,9 @@ export function configKeysHelp(): string {
     "Config file (TOML; an unknown key is an error, exit 2):",
   ];
   for (const [table, keys] of Object.entries(CONFIG_TABLES)) {
-    lines.push(`  [${table}]`);
+    lines.push(
+      `  [${table}]${OPTIONAL_TABLES.includes(table) ? "  (optional)" : ""}`,
+    );
     for (const key of keys) {
       lines.push(`    ${key.name} = ${key.example}`);
       for (const help of key.help) lines.push(`        ${help}`);

@@ -51,7 +51,10 @@ export interface CommandServerOptions {
    * Verb handlers; they replace the defaults verb by verb (`undefined`
    * removes one: the verb then answers `unsupported`).
    *
-   * @default {defaultHandlers({ deviceId, runtime, startedAt })} (`ping`, `cancel`, `keepalive`)
+   * @default {defaultHandlers({ deviceId, runtime, startedAt })} (`ping`,
+   * `cancel`, `keepalive`; `logs` and container `exec` answer
+   * `unsupported`, host `exec` `forbidden`: give `defaultHandlers` a podman
+   * client and a policy for them, as `runAgent` does)
    */
   handlers?: CommandHandlers;
   /**

@@ -17,8 +17,15 @@ import {
   MIN_HEARTBEAT_INTERVAL_S,
 } from "./_config_keys.ts";
 import { describe, type Fail, isTable, type Table } from "./_config_values.ts";
+import {
+  type AgentExecConfig,
+  type AgentRuntimeConfig,
+  execConfig,
+  runtimeConfig,
+} from "./_config_runtime.ts";
 
 export type { AgentNatsConfig } from "./_config_nats.ts";
+export type { AgentExecConfig, AgentRuntimeConfig } from "./_config_runtime.ts";
 
 /** An agent's configuration, as read from its TOML file. */
 export interface AgentConfig {
@@ -32,6 +39,10 @@ export interface AgentConfig {
   logLevel: LogLevel;
   /** The `[nats]` table. */
   nats: AgentNatsConfig;
+  /** The `[runtime]` table (optional; `{}` when absent). */
+  runtime: AgentRuntimeConfig;
+  /** The `[exec]` table (optional; the defaults when absent). */
+  exec: AgentExecConfig;
 }
 
 /** Options of {@linkcode AgentConfigError}. */
@@ -216,6 +227,8 @@ export function parseAgentConfig(
 
   const agent = requiredTable(root, "agent", fail);
   const nats = requiredTable(root, "nats", fail);
+  const runtime = optionalTable(root, "runtime", fail);
+  const exec = optionalTable(root, "exec", fail);
 
   const deviceId = requiredValue(agent, "agent.device_id", fail);
   if (typeof deviceId !== "string") {
@@ -270,6 +283,8 @@ export function parseAgentConfig(
     heartbeatIntervalS: interval as number,
     logLevel: logLevel as LogLevel,
     nats: natsConfig(nats, path, fail),
+    runtime: runtimeConfig(runtime, path, fail),
+    exec: execConfig(exec, fail),
   };
 }
 
@@ -330,6 +345,14 @@ function requiredTable(
     );
   }
   return value;
+}
+
+function optionalTable(
+  root: Table,
+  key: string,
+  fail: Fail,
+): Table | undefined {
+  return root[key] === undefined ? undefined : requiredTable(root, key, fail);
 }
 
 function requiredValue(

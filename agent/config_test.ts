@@ -50,6 +50,8 @@ password = "s3cret"
       user: "device-vm-device-00",
       password: "s3cret",
     },
+    runtime: {},
+    exec: { enabled: true, allowHost: false },
   });
 });
 
@@ -58,6 +60,124 @@ Deno.test("parseAgentConfig() applies defaults", () => {
   assert.equal(config.runtimeEnabled, true);
   assert.equal(config.heartbeatIntervalS, 10);
   assert.deepEqual(config.nats, { servers: ["nats://127.0.0.1:4222"] });
+  assert.deepEqual(config.runtime, {});
+  assert.deepEqual(config.exec, { enabled: true, allowHost: false });
+});
+
+Deno.test("parseAgentConfig() reads [runtime] and [exec]", () => {
+  const config = parseAgentConfig(
+    AGENT + NATS + `
+[runtime]
+socket = "/run/podman/podman.sock"
+container_label = "harmony.fleet/device=vm-device-00"
+
+[exec]
+enabled = false
+allow_host = true
+`,
+  );
+  assert.deepEqual(config.runtime, {
+    socket: "/run/podman/podman.sock",
+    containerLabel: "harmony.fleet/device=vm-device-00",
+  });
+  assert.deepEqual(config.exec, { enabled: false, allowHost: true });
+});
+
+Deno.test("parseAgentConfig() reads [runtime] socket as a path or a unix:// URL, relative to the config's folder", () => {
+  const socket = (value: string) =>
+    parseAgentConfig(AGENT + NATS + `[runtime]\nsocket = "${value}"\n`, {
+      path: "/etc/fleet/agent.toml",
+    }).runtime.socket;
+  assert.equal(socket("/run/p.sock"), "/run/p.sock");
+  assert.equal(socket("unix:///run/p.sock"), "/run/p.sock");
+  assert.equal(socket("run/p.sock"), "/etc/fleet/run/p.sock");
+});
+
+Deno.test("parseAgentConfig() reads container_label as key=value or key", () => {
+  const label = (value: string) =>
+    parseAgentConfig(AGENT + NATS + `[runtime]\ncontainer_label = "${value}"\n`)
+      .runtime.containerLabel;
+  assert.equal(label("app=web"), "app=web");
+  assert.equal(label("app="), "app=");
+  assert.equal(label("harmony.fleet/managed"), "harmony.fleet/managed");
+});
+
+Deno.test("parseAgentConfig() rejects bad [runtime] and [exec] values, naming the key", () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      "[runtime]\nsocket = 42\n",
+      "runtime.socket",
+      /key "runtime.socket" must be a unix socket path or a unix:\/\/ URL, got an integer \(42\)/,
+    ],
+    [
+      '[runtime]\nsocket = ""\n',
+      "runtime.socket",
+      /key "runtime.socket" must be a unix socket path or a unix:\/\/ URL, got a string \(""\)/,
+    ],
+    [
+      '[runtime]\nsocket = "tcp://127.0.0.1:8080"\n',
+      "runtime.socket",
+      /key "runtime.socket" must be a unix socket path or a unix:\/\/ URL \(only unix:\/\/ is supported, not tcp:\/\/\), got a string \("tcp:\/\/127.0.0.1:8080"\)/,
+    ],
+    [
+      '[runtime]\nsocket = "unix://"\n',
+      "runtime.socket",
+      /key "runtime.socket" must be a unix socket path or a unix:\/\/ URL/,
+    ],
+    [
+      "[runtime]\ncontainer_label = true\n",
+      "runtime.container_label",
+      /key "runtime.container_label" must be a label "key=value" or "key", got a boolean \(true\)/,
+    ],
+    [
+      '[runtime]\ncontainer_label = ""\n',
+      "runtime.container_label",
+      /key "runtime.container_label" must be a label "key=value" or "key", got a string \(""\)/,
+    ],
+    [
+      '[runtime]\ncontainer_label = "=web"\n',
+      "runtime.container_label",
+      /key "runtime.container_label" must be a label "key=value" or "key", got a string \("=web"\)/,
+    ],
+    [
+      '[runtime]\ncontainer_label = "app\\nx=1"\n',
+      "runtime.container_label",
+      /key "runtime.container_label" must be a label "key=value" or "key"/,
+    ],
+    [
+      '[exec]\nenabled = "yes"\n',
+      "exec.enabled",
+      /key "exec.enabled" must be true or false, got a string \("yes"\)/,
+    ],
+    [
+      "[exec]\nallow_host = 1\n",
+      "exec.allow_host",
+      /key "exec.allow_host" must be true or false, got an integer \(1\)/,
+    ],
+    [
+      "runtime = 5\n",
+      "runtime",
+      /key "runtime" must be a table \(\[runtime\]\), got an integer \(5\)/,
+    ],
+    [
+      '[runtime]\nsokcet = "/x"\n',
+      "runtime.sokcet",
+      /unknown key "runtime.sokcet"; known keys in \[runtime\] are "socket", "container_label"/,
+    ],
+    [
+      "[exec]\nallow-host = true\n",
+      "exec.allow-host",
+      /unknown key "exec.allow-host"; known keys in \[exec\] are "enabled", "allow_host"/,
+    ],
+  ];
+  for (const [table, key, message] of cases) {
+    // The tables first: a top-level key after [nats] would land in it.
+    const error = configError(
+      table.startsWith("[") ? AGENT + NATS + table : table + AGENT + NATS,
+    );
+    assert.equal(error.key, key, table);
+    assert.match(error.message, message);
+  }
 });
 
 Deno.test("parseAgentConfig() accepts a token", () => {
@@ -230,7 +350,7 @@ Deno.test("parseAgentConfig() rejects unknown keys in every table", () => {
     [
       AGENT + NATS + "[podman]\nsocket = 1\n",
       "podman",
-      /unknown key "podman"; known keys at the top level are "agent", "nats"/,
+      /unknown key "podman"; known keys at the top level are "agent", "nats", "runtime", "exec"/,
     ],
     [
       AGENT + "[agent.extra]\nx = 1\n" + NATS,

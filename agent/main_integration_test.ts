@@ -20,9 +20,11 @@ import {
   type AgentLogEvent,
   AgentProcess,
   type AgentProcessOptions,
+  ignoreWithoutPodman,
   NatsServerProcess,
   parseAgentLog,
   pickFreePort,
+  PodmanService,
   renderAgentConfig,
   tempDir,
   TEST_ADMIN,
@@ -166,9 +168,15 @@ Deno.test("agent/main.ts --help lists every config table and key, with defaults 
       ["device_id", "runtime_enabled", "heartbeat_interval_s", "log_level"],
     ],
     ["nats", ["servers", "user", "password", "token", "creds_file"]],
+    ["runtime", ["socket", "container_label"]],
+    ["exec", ["enabled", "allow_host"]],
   ];
   for (const [table, names] of keys) {
-    assert.match(config, new RegExp(`^ {2}\\[${table}\\]$`, "m"), table);
+    assert.match(
+      config,
+      new RegExp(`^ {2}\\[${table}\\]( {2}\\(optional\\))?$`, "m"),
+      table,
+    );
     const section = config.slice(config.indexOf(`[${table}]`));
     for (const name of names) {
       assert.match(section, new RegExp(`^ {4}${name} = `, "m"), name);
@@ -180,6 +188,16 @@ Deno.test("agent/main.ts --help lists every config table and key, with defaults 
     /heartbeat_interval_s = 10\s+default 10; .*0\.1 to 86400/,
   );
   assert.match(config, /port 1–65535/);
+  assert.match(config, /^ {2}\[runtime\] {2}\(optional\)$/m);
+  assert.match(config, /enabled = true\s+default true; exec in a container/);
+  assert.match(
+    config,
+    /allow_host = false\s+default false; exec with host: true/,
+  );
+  assert.match(
+    config,
+    /container_label = "[^"]+"\s+optional; "key=value" or "key"/,
+  );
   assert.match(config, /unknown keys? (is|are) an error/);
 });
 
@@ -222,6 +240,36 @@ Deno.test("agent/main.ts exits 2 naming the key of an invalid config", async () 
   const event = events.find((e) => e.event === "config_invalid");
   assert.equal(event?.key, "nats.pasword");
   assert.match(String(event?.message), /unknown key "nats.pasword"/);
+});
+
+Deno.test("agent/main.ts exits 2 naming the key of a bad [runtime] or [exec] value", async () => {
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  for (
+    const [table, key, message] of [
+      [
+        '[runtime]\nsocket = "tcp://127.0.0.1:8080"\n',
+        "runtime.socket",
+        /must be a unix socket path or a unix:\/\/ URL/,
+      ],
+      [
+        '[runtime]\ncontainer_label = "=x"\n',
+        "runtime.container_label",
+        /must be a label "key=value" or "key"/,
+      ],
+      ['[exec]\nallow_host = "yes"\n', "exec.allow_host", /true or false/],
+    ] as const
+  ) {
+    await Deno.writeTextFile(
+      path,
+      agentToml("nats://127.0.0.1:1") + "\n" + table,
+    );
+    const { code, events } = await runMain(["--config", path]);
+    assert.equal(code, 2, table);
+    const event = events.find((e) => e.event === "config_invalid");
+    assert.equal(event?.key, key);
+    assert.match(String(event?.message), message);
+  }
 });
 
 Deno.test("agent/main.ts exits 2 naming nats.creds_file when the creds file is missing or unparseable", async () => {
@@ -449,27 +497,28 @@ Deno.test('agent/main.ts with log_level = "debug" writes a line per ping', async
   assert.equal((await agent.exit()).code, 0);
 });
 
-Deno.test("agent/main.ts reports podman as its runtime when the socket answers (stand-in server)", async () => {
-  await using nats = await startNats();
-  await using dir = await tempDir("agent-test-");
-  const socket = join(dir.path, "podman.sock");
-  // Stand-in for the podman API service (podman is not installed here).
-  await using _podman = Deno.serve(
-    { path: socket, transport: "unix", onListen: () => {} },
-    () => new Response("OK"),
-  );
-  await using agent = await startAgent(dir.path, nats.url, {
-    runtimeEnabled: true,
-    env: { CONTAINER_HOST: `unix://${socket}` },
-  });
-  const nc = await connectAdmin(nats.url);
-  try {
-    await waitForAgentEvent(agent, "ready");
-    assert.equal(decodePingReply((await ping(nc)).data).runtime, "podman");
-    assert.equal((await agent.stop("SIGINT")).code, 0);
-  } finally {
-    await nc.close();
-  }
+Deno.test({
+  name:
+    "agent/main.ts reports podman as its runtime when the socket of a real podman service answers",
+  ignore: ignoreWithoutPodman(),
+  fn: async () => {
+    await using nats = await startNats();
+    await using dir = await tempDir("agent-test-");
+    await using podman = await PodmanService.start();
+    await using agent = await startAgent(dir.path, nats.url, {
+      runtimeEnabled: true,
+      env: { CONTAINER_HOST: `unix://${podman.socketPath}` },
+    });
+    const nc = await connectAdmin(nats.url);
+    try {
+      const ready = await waitForAgentEvent(agent, "ready");
+      assert.equal(ready.podman_socket, podman.socketPath);
+      assert.equal(decodePingReply((await ping(nc)).data).runtime, "podman");
+      assert.equal((await agent.stop("SIGINT")).code, 0);
+    } finally {
+      await nc.close();
+    }
+  },
 });
 
 Deno.test("agent/main.ts under `deno task agent` exits 0 after a graceful stop on a terminal's Ctrl-C (SIGINT to its process group), 10 times", async () => {

@@ -1,9 +1,10 @@
 // The real agent process (`agent/main.ts`): logs and exec requests that are
 // malformed field by field get bad_request naming the field, with the
-// stream headers, and the agent keeps serving; well-formed ones answer
-// unsupported (no logs/exec handler yet), runtime disabled or podman.
+// stream headers, and the agent keeps serving; well-formed ones for a
+// container the agent cannot serve answer unsupported (runtime disabled) or
+// not_found (a real podman without it), and host exec forbidden (default
+// policy).
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import { connect } from "../nats/mod.ts";
@@ -20,7 +21,9 @@ import {
 } from "../contracts/mod.ts";
 import {
   AgentProcess,
+  ignoreWithoutPodman,
   NatsServerProcess,
+  PodmanService,
   tempDir,
   TEST_ADMIN,
   waitForAgentEvent,
@@ -40,19 +43,18 @@ async function withAgent(
     },
   });
   await using dir = await tempDir("agent-verbs-test-");
-  const socket = join(dir.path, "podman.sock");
-  // Stand-in for the podman API service: the runtime probe only pings it.
-  await using _podman = Deno.serve(
-    { path: socket, transport: "unix", onListen: () => {} },
-    () => new Response("OK"),
-  );
+  await using podman = runtime === "podman"
+    ? await PodmanService.start()
+    : undefined;
   await using agent = await AgentProcess.start({
     deviceId: DEVICE,
     credentials: CREDENTIALS,
     dir: dir.path,
     servers: nats.url,
-    runtimeEnabled: runtime === "podman",
-    env: { CONTAINER_HOST: `unix://${socket}` },
+    runtimeEnabled: podman !== undefined,
+    env: podman === undefined
+      ? {}
+      : { CONTAINER_HOST: `unix://${podman.socketPath}` },
   });
   await waitForAgentEvent(agent, "ready");
   const nc = await connect({
@@ -238,33 +240,60 @@ Deno.test("agent/main.ts answers bad_request naming the field for every malforme
 });
 
 for (const runtime of ["disabled", "podman"] as const) {
-  Deno.test(`agent/main.ts answers a well-formed logs or exec unsupported (runtime ${runtime}), with the stream headers`, async () => {
-    await withAgent(runtime, async (nc) => {
-      for (
-        const [verb, body] of [
-          ["logs", { ...LOGS, tail: 10, follow: true }],
-          // null is an absent field: stderr keeps its default, true.
-          ["logs", { ...LOGS, stdout: false, stderr: null, extra: 1 }],
-          ["exec", EXEC],
-          ["exec", { verb: "exec", host: true, cmd: ["id"] }],
-        ] as const
-      ) {
+  const container = runtime === "disabled"
+    ? {
+      kind: "unsupported",
+      code: 501,
+      message: (verb: string) =>
+        `^Verb "${verb}" is not available on device "${DEVICE}": its agent has no container runtime`,
+    }
+    : {
+      kind: "not_found",
+      code: 404,
+      message: (verb: string) =>
+        `^Cannot ${
+          verb === "logs" ? "read the logs of" : "exec in"
+        } container "web" on device "${DEVICE}": no such container$`,
+    };
+  Deno.test({
+    name:
+      `agent/main.ts answers a well-formed logs or exec for a container ${container.kind} (runtime ${runtime}) and host exec forbidden, with the stream headers`,
+    ignore: runtime === "podman" && ignoreWithoutPodman(),
+    fn: async () => {
+      await withAgent(runtime, async (nc) => {
+        for (
+          const [verb, body] of [
+            ["logs", { ...LOGS, tail: 10, follow: true }],
+            // null is an absent field: stderr keeps its default, true.
+            ["logs", { ...LOGS, stdout: false, stderr: null, extra: 1 }],
+            ["exec", EXEC],
+          ] as const
+        ) {
+          assertStreamError(
+            await request(nc, verb, body),
+            container.kind,
+            container.code,
+            new RegExp(container.message(verb)),
+          );
+        }
         assertStreamError(
-          await request(nc, verb, body),
-          "unsupported",
-          501,
-          new RegExp(`^Verb "${verb}" is not available on device "${DEVICE}"`),
+          await request(nc, "exec", { verb: "exec", host: true, cmd: ["id"] }),
+          "forbidden",
+          403,
+          new RegExp(
+            `^Host exec is not allowed on device "${DEVICE}" \\(its agent's \\[exec\\] allow_host = false\\)$`,
+          ),
         );
-      }
-      // Nothing is open to cancel.
-      const cancel = await request(nc, "cancel", {
-        verb: "cancel",
-        request_id: "req-1",
+        // Nothing is open to cancel.
+        const cancel = await request(nc, "cancel", {
+          verb: "cancel",
+          request_id: "req-1",
+        });
+        assert.deepEqual(decodeCancelReply(cancel.data), {
+          request_id: "req-1",
+          found: false,
+        });
       });
-      assert.deepEqual(decodeCancelReply(cancel.data), {
-        request_id: "req-1",
-        found: false,
-      });
-    });
+    },
   });
 }

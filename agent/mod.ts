@@ -5,11 +5,14 @@
  *
  * Run it with `deno run -A agent/main.ts --config <file>`; or build your own
  * from the pieces exported here: {@linkcode loadAgentConfig} (the TOML
- * config), {@linkcode detectRuntime} (the podman socket check),
+ * config, with `[runtime]` and `[exec]`), {@linkcode probePodmanSocket}
+ * (the podman socket check),
  * {@linkcode CommandServer} (generic: dispatch by verb through the
  * contracts' registry, single replies and streams, error replies, drain),
  * the verb handlers of `agent/verbs/` ({@linkcode defaultHandlers}: `ping`,
- * `cancel`, `keepalive`; a {@linkcode StreamHandler} per streaming verb),
+ * `cancel`, `keepalive`, and the streaming {@linkcode logsHandler} and
+ * {@linkcode execHandler}, which reach podman through a `PodmanClient` and
+ * follow the `[exec]` policy; host exec runs the argv directly),
  * {@linkcode Heartbeat}, {@linkcode Logger} (one JSON line per event) and
  * {@linkcode runAgent} (all of it, with reconnects and graceful shutdown).
  *

@@ -1,6 +1,7 @@
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { errors as natsErrors } from "@nats-io/nats-core";
-import { PACKAGE_VERSION, type Runtime } from "../contracts/mod.ts";
+import { PACKAGE_VERSION, Runtime } from "../contracts/mod.ts";
+import { PodmanClient } from "../podman/mod.ts";
 import {
   authConnectionOptions,
   connect,
@@ -11,12 +12,13 @@ import {
 import { TLS_KEYS, TLS_NAMES, tlsProblem } from "./_config_tls.ts";
 import { CommandServer, CommandServerError } from "./command_server.ts";
 import type { CommandHandlers } from "./handler.ts";
+import { defaultHandlers } from "./verbs/mod.ts";
 import type { AgentConfig } from "./config.ts";
 import { AgentExitCode } from "./exit_codes.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { Logger } from "./log.ts";
 import {
-  detectRuntime,
+  probePodmanSocket,
   type RuntimeProbeOptions,
   RuntimeUnavailableError,
 } from "./runtime_probe.ts";
@@ -37,7 +39,8 @@ export interface RunAgentOptions {
    */
   logger?: Logger;
   /**
-   * How the podman socket is looked for when `runtime_enabled = true`.
+   * How the podman socket is looked for when `runtime_enabled = true`
+   * (`[runtime] socket`, when configured, wins over `runtimeProbe.socket`).
    *
    * @default {{}}
    */
@@ -53,7 +56,8 @@ export interface RunAgentOptions {
    * Verb handlers replacing the defaults verb by verb, as in
    * `CommandServerOptions.handlers`.
    *
-   * @default {{}} (the built-in `ping`)
+   * @default {{}} (the built-in ones: `defaultHandlers`, with the podman
+   * client, `[runtime] container_label` and the `[exec]` policy)
    */
   handlers?: CommandHandlers;
   /**
@@ -105,17 +109,28 @@ export async function runAgent(
     tls: config.nats.tls !== undefined,
   });
 
-  let runtime: Runtime;
-  try {
-    runtime = await detectRuntime(config.runtimeEnabled, options.runtimeProbe);
-  } catch (error) {
-    if (!(error instanceof RuntimeUnavailableError)) throw error;
-    log.error("runtime_unavailable", {
-      message: error.message,
-      tried: error.attempts.map((a) => a.path),
-    });
-    return AgentExitCode.Config;
+  let runtime: Runtime = Runtime.Disabled;
+  let socket: string | undefined;
+  if (config.runtimeEnabled) {
+    try {
+      socket = await probePodmanSocket({
+        ...options.runtimeProbe,
+        socket: config.runtime.socket ?? options.runtimeProbe?.socket,
+      });
+      runtime = Runtime.Podman;
+    } catch (error) {
+      if (!(error instanceof RuntimeUnavailableError)) throw error;
+      log.error("runtime_unavailable", {
+        message: error.message,
+        tried: error.attempts.map((a) => a.path),
+      });
+      return AgentExitCode.Config;
+    }
   }
+  // Closed when the agent returns, whichever way.
+  await using podman = socket === undefined
+    ? undefined
+    : new PodmanClient(socket);
 
   let connectionOptions: ConnectionOptions;
   try {
@@ -155,11 +170,17 @@ export async function runAgent(
   log.info("nats_connected", { server: nc.getServer() });
   const statusLogging = logStatus(nc, log);
 
+  const identity = { deviceId: config.deviceId, runtime, startedAt };
   const server = new CommandServer(nc, {
-    deviceId: config.deviceId,
-    runtime,
-    startedAt,
-    handlers: options.handlers,
+    ...identity,
+    handlers: {
+      ...defaultHandlers(identity, {
+        podman,
+        containerLabel: config.runtime.containerLabel,
+        exec: config.exec,
+      }),
+      ...options.handlers,
+    },
     logger: log,
   });
   const heartbeat = new Heartbeat(nc, {
@@ -186,6 +207,10 @@ export async function runAgent(
     subject: server.subject,
     heartbeat_subject: heartbeat.subject,
     runtime,
+    podman_socket: socket,
+    container_label: config.runtime.containerLabel,
+    exec_enabled: config.exec.enabled,
+    exec_allow_host: config.exec.allowHost,
   });
 
   const stop = abortPromise(signal);

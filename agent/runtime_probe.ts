@@ -56,6 +56,13 @@ export interface RuntimeProbeOptions {
    */
   env?: (name: string) => string | undefined;
   /**
+   * The socket configured (`[runtime] socket`, an absolute path): when
+   * given, the only one tried.
+   *
+   * @default {undefined} (CONTAINER_HOST, else the standard paths)
+   */
+  socket?: string;
+  /**
    * How long each socket may take to answer `GET /_ping`, in milliseconds.
    *
    * @default {2000}
@@ -66,13 +73,17 @@ export interface RuntimeProbeOptions {
 const HINT = "Fix: start the podman API service " +
   "(`podman system service --time=0 unix:///run/podman/podman.sock`, or " +
   "`systemctl --user enable --now podman.socket`), " +
-  "point CONTAINER_HOST at its socket (unix:///path/to/podman.sock), " +
-  "or set runtime_enabled = false in the [agent] table of the config file.";
+  "point [runtime] socket in the config file (or CONTAINER_HOST) at its " +
+  "socket, or set runtime_enabled = false in the [agent] table of the " +
+  "config file.";
+
+/** Where {@linkcode podmanSocketCandidates} says a configured socket came from. */
+export const CONFIGURED_SOCKET_SOURCE = "[runtime] socket";
 
 /**
- * The socket paths to try, in order: `CONTAINER_HOST` (a `unix://` URL)
- * when it is set, otherwise `$XDG_RUNTIME_DIR/podman/podman.sock` and
- * `/run/podman/podman.sock`.
+ * The socket paths to try, in order: the configured `socket` alone when
+ * given; else `CONTAINER_HOST` (a `unix://` URL) when it is set; otherwise
+ * `$XDG_RUNTIME_DIR/podman/podman.sock` and `/run/podman/podman.sock`.
  *
  * @example
  * ```ts
@@ -82,8 +93,11 @@ const HINT = "Fix: start the podman API service " +
  * ```
  */
 export function podmanSocketCandidates(
-  options: Pick<RuntimeProbeOptions, "env"> = {},
+  options: Pick<RuntimeProbeOptions, "env" | "socket"> = {},
 ): { path: string; source: string }[] {
+  if (options.socket !== undefined) {
+    return [{ path: options.socket, source: CONFIGURED_SOCKET_SOURCE }];
+  }
   const env = options.env ?? ((name: string) => Deno.env.get(name));
   const containerHost = env("CONTAINER_HOST");
   if (containerHost) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { ignoreWithoutPodman, PodmanService } from "../testing/mod.ts";
 import {
   detectRuntime,
   podmanSocketCandidates,
@@ -21,11 +22,10 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 }
 
 /**
- * A stand-in for the podman API service (podman is not installed on the
- * build machines): a unix-socket HTTP server that answers `GET /_ping`
- * like podman does, with `OK`, or with `status` when given.
+ * A stand-in for a broken podman API service: a unix-socket HTTP server
+ * that answers `GET /_ping` with `status` (a real podman answers 200).
  */
-function fakePodmanService(path: string, status = 200): Deno.HttpServer {
+function fakePodmanService(path: string, status: number): Deno.HttpServer {
   return Deno.serve(
     { path, transport: "unix", onListen: () => {} },
     (request) =>
@@ -37,8 +37,9 @@ function fakePodmanService(path: string, status = 200): Deno.HttpServer {
 
 async function probeError(
   env: Record<string, string>,
+  socket?: string,
 ): Promise<RuntimeUnavailableError> {
-  const error = await probePodmanSocket({ env: envOf(env) }).then(
+  const error = await probePodmanSocket({ env: envOf(env), socket }).then(
     () => assert.fail("expected RuntimeUnavailableError"),
     (error) => error,
   );
@@ -124,10 +125,13 @@ Deno.test("probePodmanSocket() refuses a socket that answers /_ping with an erro
   });
 });
 
-Deno.test("probePodmanSocket() returns a socket that answers /_ping (stand-in server)", async () => {
-  await withTempDir(async (dir) => {
-    const path = join(dir, "podman.sock");
-    await using _server = fakePodmanService(path);
+Deno.test({
+  name:
+    "probePodmanSocket() returns the socket of a real podman service, from CONTAINER_HOST or [runtime] socket",
+  ignore: ignoreWithoutPodman(),
+  fn: async () => {
+    await using service = await PodmanService.start();
+    const path = service.socketPath;
     assert.equal(
       await probePodmanSocket({
         env: envOf({ CONTAINER_HOST: `unix://${path}` }),
@@ -135,10 +139,41 @@ Deno.test("probePodmanSocket() returns a socket that answers /_ping (stand-in se
       path,
     );
     assert.equal(
-      await detectRuntime(true, {
-        env: envOf({ CONTAINER_HOST: `unix://${path}` }),
+      await probePodmanSocket({
+        env: envOf({ CONTAINER_HOST: "unix:///nonexistent.sock" }),
+        socket: path,
       }),
+      path,
+    );
+    assert.equal(
+      await detectRuntime(true, { env: envOf({}), socket: path }),
       "podman",
+    );
+  },
+});
+
+Deno.test("podmanSocketCandidates() tries only the configured socket when there is one", () => {
+  assert.deepEqual(
+    podmanSocketCandidates({
+      env: envOf({ CONTAINER_HOST: "unix:///x.sock", XDG_RUNTIME_DIR: "/r" }),
+      socket: "/srv/podman.sock",
+    }),
+    [{ path: "/srv/podman.sock", source: "[runtime] socket" }],
+  );
+});
+
+Deno.test("probePodmanSocket() refuses a configured socket that does not exist, naming [runtime] socket and nothing else", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "missing.sock");
+    const error = await probeError(
+      { CONTAINER_HOST: `unix://${join(dir, "other.sock")}` },
+      path,
+    );
+    assert.deepEqual(error.attempts, [
+      { path, source: "[runtime] socket", problem: "does not exist" },
+    ]);
+    assert.ok(
+      error.message.includes(`${path} ([runtime] socket): does not exist`),
     );
   });
 });
