@@ -26,8 +26,10 @@ export {
   type StackOptions,
 } from "./stack.ts";
 export {
+  type AgentExecOptions,
   AgentProcess,
   type AgentProcessOptions,
+  type AgentRuntimeOptions,
   AgentStartError,
   renderAgentConfig,
 } from "../testing/agent_process.ts";
