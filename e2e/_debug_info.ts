@@ -24,6 +24,19 @@ export interface DebugInfoFields {
     /** Whether the agent has exited. @default {false} */
     exited?: boolean;
   }[];
+  /** The stack's podman, with `runtime: "podman"`. @default {undefined} */
+  podman?: {
+    socketPath: string;
+    pid: number;
+    /** Whether the service has exited. @default {false} */
+    exited?: boolean;
+    /** The service's dir (storage, socket, log). */
+    dir: string;
+    /** The podman CLI on its storage: `env CONTAINERS_CONF=… podman --root …`. */
+    cli: string;
+    /** The containers the stack started. */
+    containers: readonly { deviceId: string; name: string }[];
+  };
 }
 
 /** Quotes `value` for a POSIX shell when it needs it. */
@@ -39,6 +52,35 @@ function cliCommand(): string {
   return url.protocol === "file:"
     ? `deno run -A ${shellQuote(decodeURIComponent(url.pathname))}`
     : "deno run -A jsr:@harmony/fleet";
+}
+
+/** The podman lines: the service, and `fleet logs`/`fleet exec` per container. */
+function podmanLines(
+  podman: DebugInfoFields["podman"],
+  cli: string,
+  auth: string,
+): string[] {
+  if (podman === undefined) return [];
+  const q = shellQuote;
+  const lines = [
+    `podman: unix://${podman.socketPath}  (pid ${podman.pid}); its containers: ${podman.cli} ps --all`,
+  ];
+  if (podman.containers.length === 0) {
+    lines.push(
+      "containers: none started yet (stack.startContainer(deviceId, { name, cmd }))",
+    );
+  }
+  for (const { deviceId, name } of podman.containers) {
+    lines.push(
+      `logs ${name} on ${deviceId}: ${cli} logs ${q(deviceId)} ${
+        q(name)
+      } --tail 20 ${auth}`,
+      `exec in ${name} on ${deviceId}: ${cli} exec ${q(deviceId)} ${
+        q(name)
+      } ${auth} -- ps`,
+    );
+  }
+  return lines;
 }
 
 /** Renders the debug text, one `[e2e] …` line each. */
@@ -79,6 +121,7 @@ export function renderDebugInfo(fields: DebugInfoFields): string {
     `tail nats-server: tail -f ${
       q(fields.natsServerLog)
     }  (pid ${fields.natsServerPid})`,
+    ...podmanLines(fields.podman, `${cliCommand()}`, auth),
   ];
   if (fields.keep) {
     const processes = [
@@ -87,16 +130,37 @@ export function renderDebugInfo(fields: DebugInfoFields): string {
         exited: device.exited,
       })),
       { pid: fields.natsServerPid, exited: fields.natsServerExited },
+      ...(fields.podman ? [fields.podman] : []),
     ];
     const alive = processes.filter((p) => !p.exited).map((p) => p.pid);
     const gone = processes.filter((p) => p.exited).map((p) => p.pid);
     if (gone.length > 0) {
       lines.push(`not kept: pid ${gone.join(" ")} already exited`);
     }
+    const podman = fields.podman;
     lines.push(
-      alive.length > 0
-        ? `clean up: kill ${alive.join(" ")}; rm -rf ${q(fields.dir)}`
-        : `clean up: rm -rf ${q(fields.dir)}`,
+      [
+        // Containers first, while their service still runs: it unmounts
+        // their storage as it removes them.
+        ...(podman ? [`${podman.cli} rm --all --force --time 0`] : []),
+        // Then the processes, waiting until they are gone: nothing writes
+        // into the dirs while they are removed.
+        ...(alive.length > 0
+          ? [
+            `kill ${alive.join(" ")}`,
+            `while kill -0 ${alive.join(" ")} 2>/dev/null; do sleep 0.1; done`,
+          ]
+          : []),
+        // The storage's own bind mount outlives a killed service.
+        ...(podman
+          ? [
+            `umount --recursive ${q(`${podman.dir}/root/overlay`)} 2>/dev/null`,
+          ]
+          : []),
+        `rm -rf ${
+          [fields.dir, ...(podman ? [podman.dir] : [])].map(q).join(" ")
+        }`,
+      ].join("; ").replace(/^/, "clean up: "),
     );
   }
   return lines.map((line) => `[e2e] ${line}`).join("\n");

@@ -1,7 +1,9 @@
 /**
  * The end-to-end harness of `@harmony/fleet`: {@linkcode Stack} brings up a
  * local fleet (a nats-server with a generated config and one agent process
- * per device) and tears it down with `await using`; the pieces it is made
+ * per device; with `runtime: "podman"` also a podman API service of its own
+ * and labelled workload containers, {@linkcode Stack.startContainer}) and
+ * tears it down with `await using`; the pieces it is made
  * of (nats-server provisioning, config rendering, server and agent
  * processes) are exported for tests that need them alone.
  *
@@ -19,15 +21,24 @@
  * @module
  */
 export {
+  DEVICE_LABEL_KEY,
   FLEET_E2E_KEEP_ENV,
   Stack,
   type StackBackend,
   StackBringUpError,
+  type StackContainer,
+  StackContainerError,
   type StackOptions,
+  type StackRuntime,
+  type StartContainerOptions,
+  type StopContainerOptions,
 } from "./stack.ts";
+export type { PodmanRun } from "../testing/podman_service.ts";
 export {
+  type AgentExecOptions,
   AgentProcess,
   type AgentProcessOptions,
+  type AgentRuntimeOptions,
   AgentStartError,
   renderAgentConfig,
 } from "../testing/agent_process.ts";

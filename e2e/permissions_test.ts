@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "../nats/mod.ts";
+import { FleetCommandsClient } from "../operator/mod.ts";
 import { Stack } from "./stack.ts";
 import {
   assertPublishDenied,
@@ -19,7 +20,7 @@ function connectAs(stack: Stack, deviceId: string): Promise<NatsConnection> {
   });
 }
 
-// Both tests run once over plain TCP and once over mutual TLS.
+// Every test runs once over plain TCP and once over mutual TLS.
 for (const tls of [false, true]) {
   const over = tls ? " (mutual TLS)" : "";
 
@@ -70,6 +71,57 @@ for (const tls of [false, true]) {
       }
       assert.equal(watch.errors.length, 0, String(watch.errors));
     } finally {
+      await nc.close();
+      await watch.done;
+    }
+  });
+
+  Deno.test(`Stack.bringUp() device credentials cannot read another device's streams nor send it commands, cancel or keepalive${over}`, async () => {
+    await using stack = await Stack.bringUp({
+      devices: 2,
+      tls,
+      exec: { allowHost: true },
+    });
+    const [a, b] = stack.deviceIds;
+    // Two connections as A: one tries to listen, one to publish.
+    const listener = await connectAs(stack, a);
+    const nc = await connectAs(stack, a);
+    const watch = watchErrors(nc);
+    try {
+      // A stream of B's running: the operator execs on B's host.
+      const client = new FleetCommandsClient(stack.operatorClient);
+      const stream = client.execStream(b, {
+        host: true,
+        cmd: ["sh", "-c", "echo first; sleep 1; echo second"],
+      });
+      const chunks: string[] = [];
+      for await (const { data } of stream) {
+        chunks.push(new TextDecoder().decode(data));
+        if (chunks.length > 1) continue;
+        // Its replies go to the operator's inbox: A can neither listen
+        // there nor write there, nor reach B's verbs.
+        for (const subject of ["_INBOX.>", "_INBOX.*", ">"]) {
+          await assertSubscribeDenied(listener, subject);
+        }
+        for (
+          const verb of ["exec", "logs", "cancel", "keepalive", "ping"]
+        ) {
+          await assertPublishDenied(watch, `device-commands.${b}.${verb}`);
+        }
+        await assertPublishDenied(watch, `_INBOX.${stream.requestId}`);
+        // A cancel for B's stream in A's name goes nowhere.
+        nc.publish(
+          `device-commands.${b}.cancel`,
+          JSON.stringify({ verb: "cancel", request_id: stream.requestId }),
+        );
+        const denied = await watch.next();
+        assert.match(String(denied), /Permissions Violation for Publish/i);
+      }
+      assert.equal(chunks.join(""), "first\nsecond\n");
+      assert.deepEqual(stream.end, { reason: "eof", exitCode: 0 });
+      assert.equal(watch.errors.length, 0, String(watch.errors));
+    } finally {
+      await listener.close();
       await nc.close();
       await watch.done;
     }

@@ -6,7 +6,11 @@
  */
 import type { NatsConnection, NatsTlsFiles } from "../nats/mod.ts";
 import { connect } from "../nats/mod.ts";
-import { AgentProcess } from "../testing/agent_process.ts";
+import {
+  type AgentExecOptions,
+  AgentProcess,
+} from "../testing/agent_process.ts";
+import type { PodmanRun } from "../testing/mod.ts";
 import { findNatsServer } from "../testing/nats_server_binary.ts";
 import type { Credentials } from "../testing/nats_server_config.ts";
 import {
@@ -18,9 +22,28 @@ import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { waitForAgent } from "./_agent_ready.ts";
 import { renderDebugInfo } from "./_debug_info.ts";
 import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
+import {
+  deviceLabel,
+  type StackContainer,
+  StackContainerError,
+  StackPodman,
+  type StartContainerOptions,
+  type StopContainerOptions,
+} from "./_stack_podman.ts";
+
+export {
+  DEVICE_LABEL_KEY,
+  type StackContainer,
+  StackContainerError,
+  type StartContainerOptions,
+  type StopContainerOptions,
+} from "./_stack_podman.ts";
 
 /** Where a stack runs. */
 export type StackBackend = "local" | "k3d";
+
+/** Whether a stack's agents have a container runtime. */
+export type StackRuntime = "podman" | "disabled";
 
 /** Environment variable that keeps a stack (processes, dir) after dispose. */
 export const FLEET_E2E_KEEP_ENV = "FLEET_E2E_KEEP";
@@ -77,6 +100,35 @@ export interface StackOptions {
    * @default {false}
    */
   tls?: boolean;
+  /**
+   * `"podman"`: one podman API service for the stack (its own socket and
+   * storage, so parallel stacks and the user's own containers never meet),
+   * the workload image (busybox, built once per machine and cached by its
+   * content hash), and every agent with `runtime_enabled = true`,
+   * `[runtime] socket` on that service and `container_label =
+   * "harmony.fleet/device=<device id>"`; containers come from
+   * {@linkcode Stack.startContainer}. Needs podman, runc and
+   * busybox-static: without them `bringUp` throws
+   * {@linkcode StackBringUpError} at step `"find podman"`, saying what to
+   * install. `"disabled"`: agents with `runtime_enabled = false` (container
+   * verbs answer `unsupported`).
+   *
+   * @default {"disabled"}
+   */
+  runtime?: StackRuntime;
+  /**
+   * The podman binary (with `runtime: "podman"`).
+   *
+   * @default {"podman"}
+   */
+  podmanBin?: string;
+  /**
+   * Every agent's `[exec]` policy: `enabled` (container exec) and
+   * `allowHost` (host exec).
+   *
+   * @default {{} (the agent's defaults: container exec on, host exec off)}
+   */
+  exec?: AgentExecOptions;
   /**
    * Aborts the bring-up (e.g. on Ctrl-C): what was started is torn down and
    * `bringUp` throws {@linkcode StackBringUpError} naming the step it was
@@ -151,6 +203,7 @@ interface StackFields {
   natsServer: NatsServerProcess;
   natsUrl: string;
   tls: StackTls | undefined;
+  podman: StackPodman | undefined;
   operatorClient: NatsConnection;
   admin: Credentials;
   devices: ReadonlyMap<
@@ -164,17 +217,26 @@ interface StackFields {
  * (an admin user; one user per device, allowed only its own subjects) and
  * one agent process per device, each answering ping before `bringUp`
  * resolves. Every stack has its own namespace `e2e-<8 hex>`, carried by its
- * device ids, and its own temp dir. Disposing closes the operator
- * connection, stops the agents, then nats-server, and removes the dir,
- * unless `keep` (`FLEET_E2E_KEEP=1`) is set.
+ * device ids, and its own temp dir. With `runtime: "podman"` it also has a
+ * podman API service of its own (own socket and storage) with the workload
+ * image, each agent sees the containers labelled with its device id, and
+ * {@linkcode Stack.startContainer} starts such containers. Disposing
+ * closes the operator connection, stops the agents, then nats-server,
+ * removes the containers, stops the podman service (leaving no process,
+ * mount or file of it), and removes the dir, unless `keep`
+ * (`FLEET_E2E_KEEP=1`) is set.
  *
  * @example
  * ```ts ignore
  * import { Stack } from "@harmony/fleet/e2e";
  * import { FleetCommandsClient } from "@harmony/fleet/operator";
- * await using stack = await Stack.bringUp({ devices: 2 });
+ * await using stack = await Stack.bringUp({ devices: 2, runtime: "podman" });
  * const client = new FleetCommandsClient(stack.operatorClient);
  * await client.ping(stack.deviceIds[0]);
+ * await stack.startContainer(stack.deviceIds[0], { name: "web", cmd: ["sh", "-c", "echo hi; sleep 600"] });
+ * for await (const { data } of client.logs(stack.deviceIds[0], { container: "web" })) {
+ *   console.log(new TextDecoder().decode(data)); // "hi\n"
+ * }
  * ```
  */
 export class Stack implements AsyncDisposable {
@@ -182,6 +244,7 @@ export class Stack implements AsyncDisposable {
   readonly #admin: Credentials;
   readonly #devices: StackFields["devices"];
   readonly #tls: StackTls | undefined;
+  readonly #podman: StackPodman | undefined;
   #disposed: Promise<void> | undefined;
 
   /** `e2e-<8 hex>`; also the suffix of every device id. */
@@ -202,6 +265,7 @@ export class Stack implements AsyncDisposable {
     this.#admin = fields.admin;
     this.#devices = fields.devices;
     this.#tls = fields.tls;
+    this.#podman = fields.podman;
     this.namespace = fields.namespace;
     this.natsUrl = fields.natsUrl;
     this.dir = fields.dir;
@@ -213,6 +277,104 @@ export class Stack implements AsyncDisposable {
   /** The device ids, `vm-device-00-<namespace>`, … */
   get deviceIds(): string[] {
     return [...this.#devices.keys()];
+  }
+
+  /** `"podman"` or `"disabled"`, as brought up. */
+  get runtime(): StackRuntime {
+    return this.#podman === undefined ? "disabled" : "podman";
+  }
+
+  /**
+   * The socket of the stack's podman API service (`runtime: "podman"`);
+   * `undefined` without podman.
+   */
+  get podmanSocketPath(): string | undefined {
+    return this.#podman?.service.socketPath;
+  }
+
+  /** The `container_label` of `deviceId`'s agent: `harmony.fleet/device=<id>`. */
+  containerLabel(deviceId: string): string {
+    this.#device(deviceId);
+    return deviceLabel(deviceId);
+  }
+
+  /**
+   * Starts a workload container for `deviceId` (`podman run -d` of the
+   * stack's busybox image) carrying its label
+   * `harmony.fleet/device=<device id>`, so that device's agent sees it and
+   * every other agent answers `not_found` for it; resolves once podman has
+   * started it. Teardown removes it.
+   *
+   * @throws {RangeError} for a device not in the stack.
+   * @throws {StackContainerError} when the stack runs without podman, or
+   *   podman refused (e.g. the name is taken).
+   * @example
+   * ```ts ignore
+   * const web = await stack.startContainer(stack.deviceIds[0], {
+   *   name: "web",
+   *   cmd: ["sh", "-c", "while true; do echo tick; sleep 1; done"],
+   * });
+   * web.id; // podman's container id
+   * ```
+   */
+  async startContainer(
+    deviceId: string,
+    options: StartContainerOptions,
+  ): Promise<StackContainer> {
+    this.#device(deviceId);
+    return await this.#requirePodman(
+      options.name,
+      `start container "${options.name}"`,
+    ).startContainer(deviceId, options);
+  }
+
+  /**
+   * Stops a container the stack started (`podman stop`); it stays, exited,
+   * so `exec` in it answers `conflict`. Teardown removes it.
+   *
+   * @throws {StackContainerError} when the stack runs without podman, or
+   *   podman refused (e.g. no such container).
+   * @throws {RangeError} for a `timeoutS` that is not an integer ≥ 0.
+   * @example
+   * ```ts ignore
+   * await stack.stopContainer("web");
+   * ```
+   */
+  async stopContainer(
+    name: string,
+    options?: StopContainerOptions,
+  ): Promise<void> {
+    await this.#requirePodman(name, `stop container "${name}"`)
+      .stopContainer(name, options);
+  }
+
+  /**
+   * Runs `podman <args>` on the stack's podman storage (as its service
+   * sees it), e.g. `["logs", "web"]`; with `check` (the default) a
+   * non-zero exit throws.
+   *
+   * @throws {StackContainerError} when the stack runs without podman.
+   * @example
+   * ```ts ignore
+   * const { stdout } = await stack.podman(["ps", "--format", "{{.Names}}"]);
+   * ```
+   */
+  podman(
+    args: readonly string[],
+    options?: { check?: boolean; stdin?: Uint8Array },
+  ): Promise<PodmanRun> {
+    return this.#requirePodman("", `run "podman ${args.join(" ")}"`)
+      .podman(args, options);
+  }
+
+  #requirePodman(container: string, action: string): StackPodman {
+    if (this.#podman === undefined) {
+      throw new StackContainerError(
+        container,
+        `Cannot ${action} in e2e stack "${this.namespace}": it runs without podman; bring it up with runtime: "podman"`,
+      );
+    }
+    return this.#podman;
   }
 
   /** Whether the stack was brought up with `tls: true` (mutual TLS, TLS first). */
@@ -286,6 +448,14 @@ export class Stack implements AsyncDisposable {
       })),
       natsServerPid: this.natsServer.pid,
       natsServerExited: this.natsServer.exitStatus !== undefined,
+      podman: this.#podman && {
+        socketPath: this.#podman.service.socketPath,
+        pid: this.#podman.service.pid,
+        exited: this.#podman.exited,
+        dir: this.#podman.service.dir,
+        cli: this.#podman.cliPrefix,
+        containers: this.#podman.containers,
+      },
     });
   }
 
@@ -304,6 +474,14 @@ export class Stack implements AsyncDisposable {
     if (!Number.isInteger(devices) || devices < 0 || devices > 100) {
       throw new RangeError(
         `Cannot bring up an e2e stack with ${devices} devices: expected an integer in 0..100`,
+      );
+    }
+    const runtime = options.runtime ?? "disabled";
+    if (runtime !== "podman" && runtime !== "disabled") {
+      throw new RangeError(
+        `Cannot bring up an e2e stack with runtime ${
+          JSON.stringify(runtime)
+        }: expected "podman" or "disabled"`,
       );
     }
     const backend = options.backend ?? "local";
@@ -360,6 +538,12 @@ export class Stack implements AsyncDisposable {
       );
     }
 
+    if (options.runtime === "podman") {
+      await step(
+        "find podman",
+        () => Promise.resolve(StackPodman.check(options.podmanBin)),
+      );
+    }
     const binary = await step("find nats-server", async () => {
       const path = options.natsServerBin ?? await findNatsServer();
       if (!(await isExecutableFile(path))) {
@@ -376,6 +560,30 @@ export class Stack implements AsyncDisposable {
     );
     if (!keep) {
       resources.defer(() => Deno.remove(stackDir, { recursive: true }));
+    }
+    // Podman before the agents: an agent with a runtime probes its socket
+    // at start. Teardown: containers, then the service.
+    let podman: StackPodman | undefined;
+    let imageReady: Promise<string> | undefined;
+    if (options.runtime === "podman") {
+      const service = podman = await step(
+        "start the podman service",
+        () =>
+          StackPodman.start(namespace, {
+            podman: options.podmanBin,
+            newSession,
+          }),
+      );
+      started.push(service.service);
+      if (!keep) resources.use(service.service);
+      const image = imageReady = step(
+        "provide the workload image",
+        () => service.provideImage(),
+      );
+      // Awaited at the end; settled before the service goes.
+      image.catch(() => {});
+      resources.defer(() => image.then(() => {}, () => {}));
+      if (!keep) resources.defer(() => service.removeContainers());
     }
     // Slots, so teardown runs agents → nats-server whatever order they start in.
     const natsSlot = resources.use(new AsyncDisposableStack());
@@ -417,6 +625,12 @@ export class Stack implements AsyncDisposable {
               servers: natsUrl,
               credentials: { user: device.user, password: device.password },
               tls: tls?.client(device.deviceId),
+              runtimeEnabled: podman !== undefined,
+              runtime: podman && {
+                socket: podman.service.socketPath,
+                containerLabel: deviceLabel(device.deviceId),
+              },
+              exec: options.exec,
               dir: stackDir,
               heartbeatIntervalS: options.heartbeatIntervalS,
               newSession,
@@ -472,6 +686,8 @@ export class Stack implements AsyncDisposable {
         ),
     );
 
+    if (imageReady) await imageReady;
+
     const byId = new Map(agents.map((agent) => [agent.deviceId, agent]));
     const stack = new Stack(resources.move(), {
       namespace,
@@ -480,6 +696,7 @@ export class Stack implements AsyncDisposable {
       natsServer,
       natsUrl,
       tls,
+      podman,
       operatorClient,
       admin,
       devices: new Map(devices.map((device) => [device.deviceId, {
@@ -493,7 +710,7 @@ export class Stack implements AsyncDisposable {
 
   /**
    * Tears the stack down: operator connection, agents (in parallel),
-   * nats-server, temp dir. With `keep`, only closes the operator connection,
+   * nats-server, containers, podman service, temp dir. With `keep`, only closes the operator connection,
    * lets the processes outlive this one and prints where everything is.
    * Idempotent.
    */
@@ -503,6 +720,7 @@ export class Stack implements AsyncDisposable {
       if (this.keep) {
         this.natsServer.unref();
         for (const { agent } of this.#devices.values()) agent.unref();
+        this.#podman?.service.unref();
         console.error(
           `[e2e] ${FLEET_E2E_KEEP_ENV}=1: kept e2e stack "${this.namespace}"`,
         );

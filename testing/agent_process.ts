@@ -15,6 +15,39 @@ import {
   stopChild,
 } from "./child_process.ts";
 
+/** The `[runtime]` table of an agent config: where podman is, which containers it sees. */
+export interface AgentRuntimeOptions {
+  /**
+   * `socket`: the podman API socket (an absolute path or `unix://…`).
+   *
+   * @default {undefined (the agent probes CONTAINER_HOST, then the standard paths)}
+   */
+  socket?: string;
+  /**
+   * `container_label`: only containers with this label (`key=value` or
+   * `key`) are visible to `logs` and `exec`.
+   *
+   * @default {undefined (every container is visible)}
+   */
+  containerLabel?: string;
+}
+
+/** The `[exec]` table of an agent config: its exec policy. */
+export interface AgentExecOptions {
+  /**
+   * `enabled`: whether `exec` in a container is allowed.
+   *
+   * @default {undefined (the agent's default: true)}
+   */
+  enabled?: boolean;
+  /**
+   * `allow_host`: whether `exec` with `host: true` is allowed.
+   *
+   * @default {undefined (the agent's default: false)}
+   */
+  allowHost?: boolean;
+}
+
 /** Options of {@linkcode AgentProcess.start}. */
 export interface AgentProcessOptions {
   /** The device the agent answers for. */
@@ -38,6 +71,20 @@ export interface AgentProcessOptions {
    * @default {false}
    */
   runtimeEnabled?: boolean;
+  /**
+   * The `[runtime]` table (`socket`, `container_label`); only the keys
+   * given are written.
+   *
+   * @default {undefined (no [runtime] table)}
+   */
+  runtime?: AgentRuntimeOptions;
+  /**
+   * The `[exec]` table (`enabled`, `allow_host`); only the keys given are
+   * written.
+   *
+   * @default {undefined (no [exec] table)}
+   */
+  exec?: AgentExecOptions;
   /**
    * `[agent] heartbeat_interval_s`.
    *
@@ -261,6 +308,9 @@ export class AgentProcess implements AsyncDisposable {
  *   deviceId: "d1",
  *   servers: "nats://127.0.0.1:4222",
  *   credentials: { user: "device-d1", password: "pw" },
+ *   runtimeEnabled: true,
+ *   runtime: { socket: "/run/podman/podman.sock", containerLabel: "harmony.fleet/device=d1" },
+ *   exec: { allowHost: true },
  * });
  * ```
  */
@@ -273,9 +323,19 @@ export function renderAgentConfig(
     | "runtimeEnabled"
     | "heartbeatIntervalS"
     | "tls"
+    | "runtime"
+    | "exec"
   >,
 ): string {
   const tls = options.tls ?? {};
+  const runtime = definedOnly({
+    socket: options.runtime?.socket,
+    container_label: options.runtime?.containerLabel,
+  });
+  const exec = definedOnly({
+    enabled: options.exec?.enabled,
+    allow_host: options.exec?.allowHost,
+  });
   return stringifyToml({
     agent: {
       device_id: options.deviceId,
@@ -295,5 +355,16 @@ export function renderAgentConfig(
         ? {}
         : { tls_handshake_first: tls.handshakeFirst }),
     },
+    ...(options.runtime === undefined ? {} : { runtime }),
+    ...(options.exec === undefined ? {} : { exec }),
   }) + "\n";
+}
+
+/** `fields` without its `undefined` values (TOML has no null). */
+function definedOnly(
+  fields: Record<string, string | boolean | undefined>,
+): Record<string, string | boolean> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Record<string, string | boolean>;
 }

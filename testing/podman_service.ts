@@ -8,6 +8,7 @@ import { podmanAvailable } from "./podman_available.ts";
 import { renderContainersConf, renderStorageConf } from "./_podman_config.ts";
 import { type PodmanRun, runPodman } from "./_podman_cli.ts";
 import { removeLeftovers } from "./_podman_teardown.ts";
+import { findSetsid, NoSetsidError } from "./child_process.ts";
 export {
   ignoreWithoutPodman,
   type IgnoreWithoutPodmanOptions,
@@ -26,6 +27,14 @@ export interface PodmanServiceOptions {
   readyTimeoutMs?: number;
   /** How long dispose waits after SIGTERM before SIGKILL. @default {5_000} */
   stopTimeoutMs?: number;
+  /**
+   * Start it in a session (and process group) of its own with `setsid`, so
+   * a terminal's Ctrl-C does not reach it; for a service meant to outlive
+   * this process (see {@linkcode PodmanService.unref}).
+   *
+   * @default {false}
+   */
+  newSession?: boolean;
 }
 
 /** Options of {@linkcode PodmanService.podman}. */
@@ -141,6 +150,14 @@ export class PodmanService implements AsyncDisposable {
     return this.#child.pid;
   }
 
+  /**
+   * Lets this Deno process exit while the service keeps running (a kept
+   * stack); dispose still stops it.
+   */
+  unref(): void {
+    this.#child.unref();
+  }
+
   /** Starts the service and waits until it answers; see the class docs. */
   static async start(
     options: PodmanServiceOptions = {},
@@ -153,6 +170,8 @@ export class PodmanService implements AsyncDisposable {
         `Cannot start a podman API service: ${found.reason}`,
       );
     }
+    const setsid = options.newSession ? findSetsid() : undefined;
+    if (options.newSession && setsid === undefined) throw new NoSetsidError();
     const dir = await Deno.makeTempDir({ prefix: "fleet-podman-" });
     const dirs = {
       root: `${dir}/root`,
@@ -182,19 +201,22 @@ export class PodmanService implements AsyncDisposable {
       renderStorageConf(dirs),
     );
     const socketPath = `${dir}/podman.sock`;
-    const child = new Deno.Command("/bin/sh", {
-      args: [
-        "-c",
-        `log="$1"; shift; exec "$@" >"$log" 2>&1`,
-        "sh",
-        `${dir}/service.log`,
-        podman,
-        ...podmanArgs,
-        "system",
-        "service",
-        "--time=0",
-        `unix://${socketPath}`,
-      ],
+    const shell = [
+      "/bin/sh",
+      "-c",
+      `log="$1"; shift; exec "$@" >"$log" 2>&1`,
+      "sh",
+      `${dir}/service.log`,
+      podman,
+      ...podmanArgs,
+      "system",
+      "service",
+      "--time=0",
+      `unix://${socketPath}`,
+    ];
+    const argv = setsid === undefined ? shell : [setsid, ...shell];
+    const child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
       env,
       stdin: "null",
       stdout: "null",

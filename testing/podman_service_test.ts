@@ -172,3 +172,27 @@ Deno.test({
     );
   },
 });
+
+/** The session id of `pid` (field 6 of /proc/<pid>/stat). */
+function sessionOf(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+}
+
+Deno.test({
+  name:
+    "PodmanService.start() with newSession runs the service in a session of its own",
+  ignore,
+  fn: async () => {
+    const service = await PodmanService.start({ newSession: true });
+    try {
+      assert.equal(await ping(service.socketPath), "OK");
+      assert.equal(sessionOf(service.pid), service.pid);
+      assert.notEqual(sessionOf(service.pid), sessionOf(Deno.pid));
+    } finally {
+      await service[Symbol.asyncDispose]();
+    }
+    assert.deepEqual(processesMentioning(service.dir), []);
+    assert.equal(exists(service.dir), false);
+  },
+});
