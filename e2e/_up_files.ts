@@ -15,6 +15,8 @@ export interface UpFilesFields {
   natsUrl: string;
   admin: Credentials;
   deviceIds: readonly string[];
+  /** The first device's workload container, when the stack runs podman. */
+  container?: string;
 }
 
 /** Where the files go. */
@@ -45,6 +47,9 @@ export function renderUpEnv(fields: UpFilesFields): string {
     `export NATS_PASSWORD=${q(fields.admin.password)}`,
     `export FLEET_DEVICES=${q(fields.deviceIds.join(" "))}`,
     `export FLEET_DEVICE=${q(fields.deviceIds[0] ?? "")}`,
+    ...(fields.container === undefined
+      ? []
+      : [`export FLEET_CONTAINER=${q(fields.container)}`]),
     "",
   ].join("\n");
 }

@@ -36,6 +36,15 @@ Deno.test("renderUpEnv() exports the URL, credentials and device ids for a shell
   );
 });
 
+Deno.test("renderUpEnv() exports FLEET_CONTAINER, the first device's workload, when there is one", () => {
+  assert.ok(
+    renderUpEnv({ ...FIELDS, container: "web-00" }).includes(
+      "export FLEET_CONTAINER=web-00\n",
+    ),
+  );
+  assert.equal(renderUpEnv(FIELDS).includes("FLEET_CONTAINER"), false);
+});
+
 Deno.test("renderUpContext() writes the nats CLI context fields", () => {
   assert.deepEqual(JSON.parse(renderUpContext(FIELDS)), {
     description: "deno task up: stack e2e-0badf00d",

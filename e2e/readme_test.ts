@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { parseAgentConfig } from "../agent/mod.ts";
-import { exists, processAlive, tempDir } from "../testing/mod.ts";
+import {
+  exists,
+  ignoreWithoutPodman,
+  processAlive,
+  tempDir,
+} from "../testing/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const README = await Deno.readTextFile(`${ROOT}README.md`);
@@ -171,7 +176,7 @@ Deno.test("README marks runnable shell, library and harness blocks", () => {
   for (const block of BLOCKS) {
     for (const attribute of block.attributes) {
       assert.ok(
-        ["run", "run=test", "check"].includes(attribute),
+        ["run", "run=test", "check", "podman"].includes(attribute),
         `README.md:${block.line}: unknown attribute "${attribute}"`,
       );
     }
@@ -218,8 +223,11 @@ Deno.test("README sh run and ts run blocks work against deno task up", async (t)
     assert.ok(exists(envFile) && exists(context));
 
     for (const block of marked("sh", "run")) {
+      const podman = block.attributes.includes("podman");
       await t.step({
-        name: `README.md:${block.line} (sh)`,
+        name: `README.md:${block.line} (sh${podman ? ", podman" : ""})`,
+        // `deno task up` starts the workload containers when podman is there.
+        ignore: podman && ignoreWithoutPodman(),
         fn: async () => {
           const result = await run(
             "bash",
@@ -282,7 +290,7 @@ Deno.test("README sh run and ts run blocks work against deno task up", async (t)
           0,
           `README.md:${block.line}:\n${result.stdout}${result.stderr}`,
         );
-        assert.match(result.stdout, /^0\.1\.0 \d+ disabled\n$/);
+        assert.match(result.stdout, /^0\.1\.0 \d+ (disabled|podman)\n$/);
       }
     });
   } finally {

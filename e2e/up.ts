@@ -1,10 +1,13 @@
 /**
- * `deno task up`: brings up a local stack with 2 devices, pings them, prints
- * how to reach them from another terminal, and stays up until Ctrl-C
+ * `deno task up`: brings up a local stack with 2 devices, pings them, starts
+ * a workload container (`web-00`, `web-01`) beside each when podman, runc
+ * and busybox-static are there (not with `--no-podman`), prints how to reach
+ * them from another terminal, and stays up until Ctrl-C
  * (SIGINT) or SIGTERM, then tears everything down. While it runs, other
  * terminals reach the stack through `fleet-up.env` (written where `deno task
  * up` was started: `source fleet-up.env` sets `NATS_URL`, `NATS_USER`,
- * `NATS_PASSWORD`, `FLEET_DEVICES` and `FLEET_DEVICE`) and the `nats` CLI
+ * `NATS_PASSWORD`, `FLEET_DEVICES`, `FLEET_DEVICE` and, with podman,
+ * `FLEET_CONTAINER`) and the `nats` CLI
  * context `fleet-up`; both are removed at teardown.
  *
  * Ctrl-C in a terminal signals the whole foreground process group: this
@@ -17,9 +20,17 @@
  * @module
  */
 import { FleetCommandsClient } from "../operator/mod.ts";
+import { exists, podmanAvailable } from "../testing/mod.ts";
 import { Stack } from "./stack.ts";
 import { shellQuote } from "./_debug_info.ts";
 import { UP_NAME, writeUpFiles } from "./_up_files.ts";
+import {
+  parseUpArgs,
+  type UpRuntime,
+  UpUsageError,
+  upWorkload,
+  upWorkloadRuntime,
+} from "./_up_workload.ts";
 
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
@@ -51,18 +62,31 @@ function signalExitCode(signal: Deno.Signal): number {
 }
 
 /**
- * Runs `deno task up`; returns the exit code: 0 once torn down (or kept)
- * after a signal, 130/143 when a signal stopped the bring-up, 1 when the
- * bring-up failed. Its signal listeners stay until the process exits, so a
+ * Runs `deno task up` with `args` (none, or `--no-podman`); returns the
+ * exit code: 0 once torn down (or kept) after a signal, 130/143 when a
+ * signal stopped the bring-up, 1 when the bring-up failed, 2 for an unknown
+ * argument. Its signal listeners stay until the process exits, so a
  * late Ctrl-C cannot cut the exit short.
  *
  * @example
  * ```ts ignore
  * import { up } from "./up.ts";
- * Deno.exit(await up());
+ * Deno.exit(await up(Deno.args));
  * ```
  */
-export async function up(): Promise<number> {
+export async function up(args: readonly string[] = []): Promise<number> {
+  let runtime: UpRuntime;
+  try {
+    runtime = upWorkloadRuntime(parseUpArgs(args), {
+      podman: podmanAvailable(),
+      busybox: exists("/bin/busybox"),
+    });
+  } catch (error) {
+    if (!(error instanceof UpUsageError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
+  if (runtime.note) console.error(runtime.note);
   let repeated = false;
   const signals = listenForSignals(SIGNALS, (signal) => {
     if (repeated) return;
@@ -71,7 +95,7 @@ export async function up(): Promise<number> {
   });
   let kept: boolean;
   try {
-    kept = await serve(signals);
+    kept = await serve(signals, runtime.runtime);
   } catch (error) {
     if (signals.aborted.aborted) {
       const signal = await signals.first;
@@ -92,18 +116,28 @@ export async function up(): Promise<number> {
 /** Brings the stack up, waits for a signal, tears it down; whether it was kept. */
 async function serve(
   signals: { first: Promise<Deno.Signal>; aborted: AbortSignal },
+  runtime: UpRuntime["runtime"],
 ): Promise<boolean> {
   const started = performance.now();
   await using stack = await Stack.bringUp({
     devices: 2,
+    runtime,
     signal: signals.aborted,
   });
   const upMs = performance.now() - started;
   console.log(
-    `Stack ${stack.namespace} is up (${
-      upMs.toFixed(0)
-    } ms): nats-server and ${stack.deviceIds.length} agents.`,
+    `Stack ${stack.namespace} is up (${upMs.toFixed(0)} ms): nats-server, ${
+      runtime === "podman" ? "a podman service, " : ""
+    }${stack.deviceIds.length} agents.`,
   );
+  const workloads = [];
+  for (const [index, deviceId] of stack.deviceIds.entries()) {
+    if (runtime !== "podman" || signals.aborted.aborted) break;
+    const workload = upWorkload(deviceId, index);
+    await stack.startContainer(deviceId, workload);
+    workloads.push(`${workload.name} on ${deviceId}`);
+  }
+  if (workloads.length > 0) console.log(`Started ${workloads.join(", ")}.`);
   const client = new FleetCommandsClient(stack.operatorClient, {
     timeoutMs: 5000,
   });
@@ -125,6 +159,7 @@ async function serve(
     natsUrl: stack.natsUrl,
     admin: stack.adminCredentials,
     deviceIds: stack.deviceIds,
+    container: workloads.length > 0 ? upWorkload("", 0).name : undefined,
   }, { dir: here, env: Deno.env.toObject() });
   if (!stack.keep) files.use(written);
   if (!signals.aborted.aborted) {
@@ -141,6 +176,11 @@ async function serve(
         `  source ${UP_NAME}.env`,
         `  ${cli} ping $FLEET_DEVICES`,
         `  ${cli} ping --context ${UP_NAME} $FLEET_DEVICES`,
+        ...(workloads.length === 0 ? [] : [
+          `  ${cli} logs $FLEET_DEVICE $FLEET_CONTAINER --tail 5`,
+          `  ${cli} logs -f $FLEET_DEVICE $FLEET_CONTAINER`,
+          `  ${cli} exec $FLEET_DEVICE $FLEET_CONTAINER -- sh -c 'echo "$DEVICE"; exit 3'`,
+        ]),
         `(${UP_NAME}.env and the nats CLI context "${UP_NAME}"${
           written.contextPath ? ` at ${written.contextPath}` : ""
         } are ${stack.keep ? "kept with the stack" : "removed at teardown"}.)`,
@@ -166,5 +206,5 @@ async function serve(
 }
 
 if (import.meta.main) {
-  Deno.exit(await up());
+  Deno.exit(await up(Deno.args));
 }

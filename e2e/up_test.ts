@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   exists,
+  podmanAvailable,
   processAlive,
   processesMentioning,
   tempDir,
@@ -9,8 +10,12 @@ import {
 } from "../testing/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
+// `deno task up` gives its agents podman when it can run here (in CI it
+// must: FLEET_REQUIRE_PODMAN=1).
+const PODMAN = Deno.env.get("FLEET_REQUIRE_PODMAN") === "1" ||
+  (podmanAvailable().ok && exists("/bin/busybox"));
 
-Deno.test("up() brings up 2 pinged devices, prints the CLI command, tears down on SIGTERM", async () => {
+Deno.test("up() brings up 2 pinged devices (with a workload container each when podman is there), prints the CLI commands, tears down on SIGTERM", async () => {
   await using here = await tempDir("fleet-up-test-");
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -54,7 +59,12 @@ Deno.test("up() brings up 2 pinged devices, prints the CLI command, tears down o
 
   const namespace = /Stack (e2e-[0-9a-f]{8}) is up/.exec(stdout)?.[1];
   assert.ok(namespace, stdout);
-  assert.equal(stdout.match(/"runtime":"disabled"/g)?.length, 2, stdout);
+  const runtime = PODMAN ? "podman" : "disabled";
+  assert.equal(
+    stdout.match(new RegExp(`"runtime":"${runtime}"`, "g"))?.length,
+    2,
+    stdout + stderr,
+  );
   assert.match(
     stderr,
     new RegExp(
@@ -67,6 +77,19 @@ Deno.test("up() brings up 2 pinged devices, prints the CLI command, tears down o
     ),
     stdout,
   );
+  const cli = `deno run -A ${ROOT}mod.ts`;
+  const workloadLines = [
+    `Started web-00 on vm-device-00-${namespace}, web-01 on vm-device-01-${namespace}.`,
+    `  ${cli} logs $FLEET_DEVICE $FLEET_CONTAINER --tail 5`,
+    `  ${cli} logs -f $FLEET_DEVICE $FLEET_CONTAINER`,
+    `  ${cli} exec $FLEET_DEVICE $FLEET_CONTAINER -- sh -c 'echo "$DEVICE"; exit 3'`,
+  ];
+  for (const line of workloadLines) {
+    assert.equal(stdout.includes(`${line}\n`), PODMAN, `${line}\n${stdout}`);
+  }
+  if (!PODMAN) {
+    assert.match(stderr, /agents run without a container runtime/);
+  }
   assert.match(stdout, /SIGTERM: tearing down/);
   assert.match(stdout, /Torn down\.\n$/);
   assert.deepEqual([...Deno.readDirSync(here.path)].map((e) => e.name), [
@@ -103,6 +126,10 @@ interface UpRun {
   pids: number[];
   /** The stack's dir. */
   dir: string;
+  /** The stack's namespace. */
+  namespace: string;
+  /** The dir of the stack's podman service, when it had one. */
+  podmanDir: string | undefined;
   /** `fleet-up.env` and the `fleet-up` context. */
   files: string[];
   /** Those of `files` that existed while it was up. */
@@ -117,17 +144,24 @@ interface UpRun {
 async function runUp(
   here: string,
   interrupt: (pgid: number) => void,
-  env: Record<string, string> = {},
+  options: { env?: Record<string, string>; args?: string[] } = {},
 ): Promise<UpRun> {
   const files = [
     `${here}/fleet-up.env`,
     `${here}/config/nats/context/fleet-up.json`,
   ];
   const child = new Deno.Command("setsid", {
-    args: [Deno.execPath(), "task", "--config", `${ROOT}deno.json`, "up"],
+    args: [
+      Deno.execPath(),
+      "task",
+      "--config",
+      `${ROOT}deno.json`,
+      "up",
+      ...options.args ?? [],
+    ],
     cwd: here,
     // deno task keeps an INIT_CWD it inherits (`deno task test` sets one).
-    env: { XDG_CONFIG_HOME: `${here}/config`, INIT_CWD: here, ...env },
+    env: { XDG_CONFIG_HOME: `${here}/config`, INIT_CWD: here, ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -167,9 +201,27 @@ async function runUp(
     ...new Set([...stderr.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]))),
   ];
   const dir = /\[e2e\] dir: (\S+)/.exec(stderr)?.[1] ?? "";
-  assert.equal(pids.length, 3, stdout + stderr);
+  const namespace = /Stack (e2e-[0-9a-f]{8}) is up/.exec(stdout)?.[1] ?? "";
+  // nats-server, 2 agents and, with podman, its service.
+  const podman = !(options.args ?? []).includes("--no-podman") && PODMAN;
+  assert.equal(pids.length, podman ? 4 : 3, stdout + stderr);
   assert.ok(dir, stderr);
-  return { code, stdout, stderr, pids, dir, files, filesWhileUp };
+  assert.ok(namespace, stdout);
+  // The podman service's storage, runroot and socket are under one dir.
+  const podmanDir = /\[e2e\] podman: unix:\/\/(\S+)\/[^/\s]+\.sock/.exec(stderr)
+    ?.[1];
+  assert.equal(podmanDir !== undefined, podman, stderr);
+  return {
+    code,
+    stdout,
+    stderr,
+    pids,
+    dir,
+    namespace,
+    podmanDir,
+    files,
+    filesWhileUp,
+  };
 }
 
 const INTERRUPTS: ReadonlyArray<[string, (pgid: number) => void]> = [
@@ -200,9 +252,31 @@ Deno.test("up() tears everything down on Ctrl-C, however often it is pressed", a
     assert.match(result.stdout, /SIGINT: tearing down/, what);
     assert.match(result.stdout, /Torn down\.\n$/, what);
     assert.deepEqual(result.pids.filter(processAlive), [], what);
+    assert.deepEqual(processesMentioning(result.namespace), [], what);
+    if (result.podmanDir) {
+      // Podman's service, conmon and container processes, and its storage.
+      assert.deepEqual(processesMentioning(result.podmanDir), [], what);
+      assert.equal(exists(result.podmanDir), false, what);
+    }
     assert.equal(exists(result.dir), false, what);
     assert.deepEqual(result.files.filter(exists), [], what);
   }
+});
+
+Deno.test("up() with an unknown argument exits 2 with its usage, starting nothing", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--config", `${ROOT}deno.json`, "up", "--podman=no"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 2, stderr);
+  assert.match(
+    stderr,
+    /error: Cannot run deno task up: unknown argument "--podman=no"; usage: deno task up \[--no-podman\]\n/,
+  );
+  assert.doesNotMatch(new TextDecoder().decode(output.stdout), /Stack/);
 });
 
 Deno.test("up() with FLEET_E2E_KEEP=1 keeps its processes through the terminal's Ctrl-C", async () => {
@@ -210,7 +284,8 @@ Deno.test("up() with FLEET_E2E_KEEP=1 keeps its processes through the terminal's
   const result = await runUp(
     here.path,
     (pgid) => Deno.kill(-pgid, "SIGINT"),
-    { FLEET_E2E_KEEP: "1" },
+    // A kept podman stack is checked in stack_podman_test.ts.
+    { env: { FLEET_E2E_KEEP: "1" }, args: ["--no-podman"] },
   );
   try {
     const what = result.stdout + result.stderr;
