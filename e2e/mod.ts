@@ -22,9 +22,11 @@
  */
 export {
   DEVICE_LABEL_KEY,
+  FLEET_E2E_BACKEND_ENV,
   FLEET_E2E_KEEP_ENV,
   Stack,
   type StackBackend,
+  StackBackendError,
   StackBringUpError,
   type StackContainer,
   StackContainerError,

@@ -1,35 +1,37 @@
 /**
  * {@linkcode Stack}: a nats-server and one agent per device, brought up for
- * a test and torn down with `await using`.
+ * a test on one of three backends and torn down with `await using`.
  *
  * @module
  */
 import type { NatsConnection, NatsTlsFiles } from "../nats/mod.ts";
-import { connect } from "../nats/mod.ts";
-import {
-  type AgentExecOptions,
-  AgentProcess,
-} from "../testing/agent_process.ts";
+import type { AgentProcess } from "../testing/agent_process.ts";
 import type { PodmanRun } from "../testing/mod.ts";
-import { findNatsServer } from "../testing/nats_server_binary.ts";
 import type { Credentials } from "../testing/nats_server_config.ts";
-import {
-  NatsServerProcess,
-  NatsServerStartError,
-} from "../testing/nats_server_process.ts";
-import { pickFreePort } from "../testing/free_port.ts";
-import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
-import { waitForAgent } from "./_agent_ready.ts";
-import { renderDebugInfo } from "./_debug_info.ts";
-import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
+import type { NatsServerProcess } from "../testing/nats_server_process.ts";
+import { OPERATOR_CERT } from "./_stack_tls.ts";
 import {
   deviceLabel,
   type StackContainer,
   StackContainerError,
-  StackPodman,
+  type StackPodman,
   type StartContainerOptions,
   type StopContainerOptions,
 } from "./_stack_podman.ts";
+import {
+  FLEET_E2E_BACKEND_ENV,
+  FLEET_E2E_KEEP_ENV,
+  type StackOptions,
+  type StackRuntime,
+} from "./_stack_options.ts";
+import {
+  randomHex,
+  STACK_BACKENDS,
+  type StackBackend,
+  StackBringUpError,
+  type StackParts,
+} from "./_stack_parts.ts";
+import { bringUpLocal } from "./_backend_local.ts";
 
 export {
   DEVICE_LABEL_KEY,
@@ -38,186 +40,50 @@ export {
   type StartContainerOptions,
   type StopContainerOptions,
 } from "./_stack_podman.ts";
-
-/** Where a stack runs. */
-export type StackBackend = "local" | "k3d";
-
-/** Whether a stack's agents have a container runtime. */
-export type StackRuntime = "podman" | "disabled";
-
-/** Environment variable that keeps a stack (processes, dir) after dispose. */
-export const FLEET_E2E_KEEP_ENV = "FLEET_E2E_KEEP";
-
-/** Options of {@linkcode Stack.bringUp}. */
-export interface StackOptions {
-  /**
-   * How many devices (one agent each).
-   *
-   * @default {1}
-   */
-  devices?: number;
-  /**
-   * `"local"`: a nats-server process and agent processes. `"k3d"` is not
-   * implemented yet.
-   *
-   * @default {"local"}
-   */
-  backend?: StackBackend;
-  /**
-   * The nats-server binary.
-   *
-   * @default {await findNatsServer()}
-   */
-  natsServerBin?: string;
-  /**
-   * Keep everything (processes, dir) on dispose and print where it is.
-   *
-   * @default {Deno.env.get("FLEET_E2E_KEEP") === "1"}
-   */
-  keep?: boolean;
-  /**
-   * How long each agent may take to answer its first ping.
-   *
-   * @default {20_000}
-   */
-  readyTimeoutMs?: number;
-  /**
-   * The agents' `heartbeat_interval_s`.
-   *
-   * @default {10}
-   */
-  heartbeatIntervalS?: number;
-  /**
-   * Mutual TLS, as devices on the internet use it: a throwaway CA, a server
-   * certificate (127.0.0.1, ::1, localhost) and a client certificate per
-   * device and for the operator (admin), made with WebCrypto in
-   * `<dir>/tls`; nats-server requires TLS with `verify: true` and
-   * `handshake_first: true`; the agents (`tls_*` keys) and
-   * {@linkcode Stack.operatorClient} connect with their certificates, TLS
-   * first, to `tls://127.0.0.1:<port>`. Users and passwords stay: a
-   * device's certificate does not name its user, its password does.
-   *
-   * @default {false}
-   */
-  tls?: boolean;
-  /**
-   * `"podman"`: one podman API service for the stack (its own socket and
-   * storage, so parallel stacks and the user's own containers never meet),
-   * the workload image (busybox, built once per machine and cached by its
-   * content hash), and every agent with `runtime_enabled = true`,
-   * `[runtime] socket` on that service and `container_label =
-   * "harmony.fleet/device=<device id>"`; containers come from
-   * {@linkcode Stack.startContainer}. Needs podman, runc and
-   * busybox-static: without them `bringUp` throws
-   * {@linkcode StackBringUpError} at step `"find podman"`, saying what to
-   * install. `"disabled"`: agents with `runtime_enabled = false` (container
-   * verbs answer `unsupported`).
-   *
-   * @default {"disabled"}
-   */
-  runtime?: StackRuntime;
-  /**
-   * The podman binary (with `runtime: "podman"`).
-   *
-   * @default {"podman"}
-   */
-  podmanBin?: string;
-  /**
-   * Every agent's `[exec]` policy: `enabled` (container exec) and
-   * `allowHost` (host exec).
-   *
-   * @default {{} (the agent's defaults: container exec on, host exec off)}
-   */
-  exec?: AgentExecOptions;
-  /**
-   * Aborts the bring-up (e.g. on Ctrl-C): what was started is torn down and
-   * `bringUp` throws {@linkcode StackBringUpError} naming the step it was
-   * at, with the signal's reason as the cause's cause.
-   *
-   * @default {never}
-   */
-  signal?: AbortSignal;
-}
+export {
+  FLEET_E2E_BACKEND_ENV,
+  FLEET_E2E_KEEP_ENV,
+  type StackOptions,
+  type StackRuntime,
+} from "./_stack_options.ts";
+export { type StackBackend, StackBringUpError } from "./_stack_parts.ts";
 
 /**
- * Thrown when a stack cannot be brought up; names the step that failed.
- * Everything already started has been torn down when it is thrown (unless
- * the stack is kept).
+ * Thrown when a stack is asked for what its backend does not have, e.g.
+ * the agent process of a stack whose agents run in containers.
  *
  * @example
  * ```ts ignore
- * import { Stack, StackBringUpError } from "@harmony/fleet/e2e";
+ * import { Stack, StackBackendError } from "@harmony/fleet/e2e";
+ * await using stack = await Stack.bringUp({ backend: "podman" });
  * try {
- *   await using stack = await Stack.bringUp({ natsServerBin: "/nonexistent" });
+ *   stack.agent(stack.deviceIds[0]);
  * } catch (error) {
- *   if (error instanceof StackBringUpError) console.error(error.step);
+ *   if (error instanceof StackBackendError) console.error(error.backend); // "podman"
  * }
  * ```
  */
-export class StackBringUpError extends Error {
-  /** The stack's namespace. */
-  readonly namespace: string;
-  /** The step that failed, e.g. `"start nats-server"`. */
-  readonly step: string;
+export class StackBackendError extends TypeError {
+  /** The stack's backend. */
+  readonly backend: StackBackend;
 
-  /** Builds the error; the message includes the cause's message. */
-  constructor(namespace: string, step: string, options?: ErrorOptions) {
-    const cause = options?.cause;
-    super(
-      `Cannot bring up e2e stack "${namespace}": ${step} failed${
-        cause === undefined
-          ? ""
-          : `: ${cause instanceof Error ? cause.message : String(cause)}`
-      }`,
-      options,
-    );
-    this.name = "StackBringUpError";
-    this.namespace = namespace;
-    this.step = step;
+  /** Builds the error with its full message. */
+  constructor(backend: StackBackend, message: string) {
+    super(message);
+    this.name = "StackBackendError";
+    this.backend = backend;
   }
 }
 
-const ADDRESS_IN_USE_ATTEMPTS = 3;
-
 /**
- * Like `Promise.all`, but settles only once every promise has settled, so
- * nothing is still running when the caller starts tearing down.
- */
-async function allOrFirstError<T>(promises: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(promises);
-  const failed = results.find((result) => result.status === "rejected");
-  if (failed) throw failed.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<T>).value);
-}
-
-function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))]
-    .map((byte) => byte.toString(16).padStart(2, "0"))
-    .join("");
-}
-
-interface StackFields {
-  namespace: string;
-  dir: string;
-  keep: boolean;
-  natsServer: NatsServerProcess;
-  natsUrl: string;
-  tls: StackTls | undefined;
-  podman: StackPodman | undefined;
-  operatorClient: NatsConnection;
-  admin: Credentials;
-  devices: ReadonlyMap<
-    string,
-    { credentials: Credentials; agent: AgentProcess }
-  >;
-}
-
-/**
- * A local fleet for end-to-end tests: a nats-server with a generated config
- * (an admin user; one user per device, allowed only its own subjects) and
- * one agent process per device, each answering ping before `bringUp`
- * resolves. Every stack has its own namespace `e2e-<8 hex>`, carried by its
- * device ids, and its own temp dir. With `runtime: "podman"` it also has a
+ * A fleet for end-to-end tests: a nats-server with a generated config (an
+ * admin user; one user per device, allowed only its own subjects) and one
+ * agent per device, each answering ping before `bringUp` resolves — as
+ * local processes (backend `"local"`), as containers of `podman kube play`
+ * (`"podman"`) or as Pods in a k3d cluster (`"k3d"`), from the same
+ * Kubernetes manifests for the last two. Every stack has its own namespace
+ * `e2e-<8 hex>`, carried by its device ids, and its own temp dir. On the
+ * local backend with `runtime: "podman"` it also has a
  * podman API service of its own (own socket and storage) with the workload
  * image, each agent sees the containers labelled with its device id, and
  * {@linkcode Stack.startContainer} starts such containers. Disposing
@@ -240,38 +106,46 @@ interface StackFields {
  * ```
  */
 export class Stack implements AsyncDisposable {
-  readonly #resources: AsyncDisposableStack;
+  readonly #parts: StackParts;
   readonly #admin: Credentials;
-  readonly #devices: StackFields["devices"];
-  readonly #tls: StackTls | undefined;
+  readonly #devices: ReadonlyMap<string, Credentials>;
   readonly #podman: StackPodman | undefined;
   #disposed: Promise<void> | undefined;
 
   /** `e2e-<8 hex>`; also the suffix of every device id. */
   readonly namespace: string;
-  /** The stack's temp dir: configs, logs, the JetStream store. */
+  /** Where the stack runs. */
+  readonly backend: StackBackend;
+  /** The stack's temp dir: configs, logs, manifests, the JetStream store. */
   readonly dir: string;
-  /** Whether dispose keeps the processes and the dir. */
+  /** Whether dispose keeps what the stack runs, and its dir. */
   readonly keep: boolean;
-  /** The nats-server process. */
-  readonly natsServer: NatsServerProcess;
   /** A connection as the admin user; closed on dispose. */
   readonly operatorClient: NatsConnection;
-  /** The NATS URL: `nats://127.0.0.1:<port>`, or `tls://…` with TLS. */
+  /** The NATS URL as this machine reaches it: `nats://127.0.0.1:<port>`, or `tls://…` with TLS. */
   readonly natsUrl: string;
 
-  private constructor(resources: AsyncDisposableStack, fields: StackFields) {
-    this.#resources = resources;
-    this.#admin = fields.admin;
-    this.#devices = fields.devices;
-    this.#tls = fields.tls;
-    this.#podman = fields.podman;
-    this.namespace = fields.namespace;
-    this.natsUrl = fields.natsUrl;
-    this.dir = fields.dir;
-    this.keep = fields.keep;
-    this.natsServer = fields.natsServer;
-    this.operatorClient = fields.operatorClient;
+  private constructor(parts: StackParts) {
+    this.#parts = parts;
+    this.#admin = parts.admin;
+    this.#devices = parts.devices;
+    this.#podman = parts.podman;
+    this.namespace = parts.namespace;
+    this.backend = parts.backend;
+    this.natsUrl = parts.natsUrl;
+    this.dir = parts.dir;
+    this.keep = parts.keep;
+    this.operatorClient = parts.operatorClient;
+  }
+
+  /**
+   * The nats-server process of a `local` stack.
+   *
+   * @throws {StackBackendError} on another backend (nats-server runs in a
+   *   container there).
+   */
+  get natsServer(): NatsServerProcess {
+    return this.#local("the nats-server process").natsServer;
   }
 
   /** The device ids, `vm-device-00-<namespace>`, … */
@@ -379,7 +253,7 @@ export class Stack implements AsyncDisposable {
 
   /** Whether the stack was brought up with `tls: true` (mutual TLS, TLS first). */
   get tls(): boolean {
-    return this.#tls !== undefined;
+    return this.#parts.tls !== undefined;
   }
 
   /**
@@ -388,7 +262,7 @@ export class Stack implements AsyncDisposable {
    * without TLS.
    */
   operatorTls(): NatsTlsFiles | undefined {
-    return this.#tls?.client(OPERATOR_CERT);
+    return this.#parts.tls?.client(OPERATOR_CERT);
   }
 
   /**
@@ -397,7 +271,7 @@ export class Stack implements AsyncDisposable {
    */
   deviceTls(deviceId: string): NatsTlsFiles | undefined {
     this.#device(deviceId);
-    return this.#tls?.client(deviceId);
+    return this.#parts.tls?.client(deviceId);
   }
 
   /** The admin user and password. */
@@ -407,12 +281,49 @@ export class Stack implements AsyncDisposable {
 
   /** The NATS user and password of `deviceId`'s agent. */
   deviceCredentials(deviceId: string): Credentials {
-    return { ...this.#device(deviceId).credentials };
+    return { ...this.#device(deviceId) };
   }
 
-  /** The agent process of `deviceId` (e.g. to kill it). */
+  /**
+   * The agent process of `deviceId` on a `local` stack (its config, log,
+   * pid).
+   *
+   * @throws {RangeError} for a device not in the stack.
+   * @throws {StackBackendError} on another backend (agents run in
+   *   containers there: use {@linkcode Stack.killAgent}).
+   */
   agent(deviceId: string): AgentProcess {
-    return this.#device(deviceId).agent;
+    this.#device(deviceId);
+    return this.#local(`the agent process of "${deviceId}"`).agents.get(
+      deviceId,
+    )!;
+  }
+
+  /**
+   * Kills `deviceId`'s agent at once, on any backend (a SIGKILL to the
+   * process, or to its container), as a device that loses power; resolves
+   * once it is gone. Its device is then offline.
+   *
+   * @throws {RangeError} for a device not in the stack.
+   * @example
+   * ```ts ignore
+   * await stack.killAgent(stack.deviceIds[0]);
+   * ```
+   */
+  async killAgent(deviceId: string): Promise<void> {
+    this.#device(deviceId);
+    await this.#parts.killAgent(deviceId);
+  }
+
+  #local(what: string): NonNullable<StackParts["local"]> {
+    const local = this.#parts.local;
+    if (local === undefined) {
+      throw new StackBackendError(
+        this.backend,
+        `Cannot get ${what} of e2e stack "${this.namespace}": its backend "${this.backend}" runs nats-server and the agents in containers`,
+      );
+    }
+    return local;
   }
 
   #device(deviceId: string) {
@@ -432,31 +343,7 @@ export class Stack implements AsyncDisposable {
    * admin credentials, device ids and ready-to-paste commands.
    */
   debugInfo(): string {
-    return renderDebugInfo({
-      namespace: this.namespace,
-      keep: this.keep,
-      dir: this.dir,
-      natsUrl: this.natsUrl,
-      admin: this.#admin,
-      tls: this.operatorTls(),
-      natsServerLog: this.natsServer.logPath,
-      devices: [...this.#devices].map(([deviceId, { agent }]) => ({
-        deviceId,
-        logPath: agent.logPath,
-        pid: agent.pid,
-        exited: agent.exitStatus !== undefined,
-      })),
-      natsServerPid: this.natsServer.pid,
-      natsServerExited: this.natsServer.exitStatus !== undefined,
-      podman: this.#podman && {
-        socketPath: this.#podman.service.socketPath,
-        pid: this.#podman.service.pid,
-        exited: this.#podman.exited,
-        dir: this.#podman.service.dir,
-        cli: this.#podman.cliPrefix,
-        containers: this.#podman.containers,
-      },
-    });
+    return this.#parts.debugInfo();
   }
 
   /** Prints {@linkcode Stack.debugInfo} to stderr. */
@@ -484,227 +371,38 @@ export class Stack implements AsyncDisposable {
         }: expected "podman" or "disabled"`,
       );
     }
-    const backend = options.backend ?? "local";
-    if (backend !== "local") {
-      throw new StackBringUpError(`e2e-(${backend})`, `backend "${backend}"`, {
-        cause: new Error(
-          `the "${backend}" backend is not implemented yet; use backend: "local"`,
-        ),
-      });
-    }
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await Stack.#bringUpLocal(devices, options);
-      } catch (error) {
-        // The port picked for nats-server was taken between picking and binding.
-        const retry = error instanceof StackBringUpError &&
-          error.cause instanceof NatsServerStartError &&
-          error.cause.addressInUse && attempt < ADDRESS_IN_USE_ATTEMPTS;
-        if (!retry) throw error;
-      }
-    }
-  }
-
-  static async #bringUpLocal(
-    deviceCount: number,
-    options: StackOptions,
-  ): Promise<Stack> {
-    const namespace = `e2e-${randomHex(4)}`;
-    const keep = options.keep ?? Deno.env.get(FLEET_E2E_KEEP_ENV) === "1";
-    let dir: string | undefined;
-    const agents: AgentProcess[] = [];
-    const started: { unref(): void }[] = [];
-    const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-      try {
-        options.signal?.throwIfAborted();
-        return await fn();
-      } catch (cause) {
-        if (keep && dir) {
-          for (const process of started) process.unref();
-          console.error(
-            `[e2e] ${FLEET_E2E_KEEP_ENV}=1: bring-up of "${namespace}" failed at "${name}"; kept its processes and "${dir}"`,
-          );
-        }
-        throw new StackBringUpError(namespace, name, { cause });
-      }
-    };
-    await using resources = new AsyncDisposableStack();
-    // A kept stack must outlive this process, also the terminal's Ctrl-C,
-    // which signals the whole foreground process group: own session.
-    const newSession = keep && findSetsid() !== undefined;
-    if (keep && !newSession) {
-      console.error(
-        `[e2e] ${FLEET_E2E_KEEP_ENV}=1: no setsid on this machine, so the kept processes of "${namespace}" share this terminal's process group and stop with its Ctrl-C`,
+    const backend = options.backend ??
+      Deno.env.get(FLEET_E2E_BACKEND_ENV) ?? "local";
+    if (!(STACK_BACKENDS as readonly string[]).includes(backend)) {
+      throw new RangeError(
+        `Cannot bring up an e2e stack on backend ${
+          JSON.stringify(backend)
+        }: expected ${STACK_BACKENDS.map((b) => `"${b}"`).join(", ")}${
+          options.backend === undefined
+            ? ` (from ${FLEET_E2E_BACKEND_ENV})`
+            : ""
+        }`,
       );
     }
-
-    if (options.runtime === "podman") {
-      await step(
-        "find podman",
-        () => Promise.resolve(StackPodman.check(options.podmanBin)),
-      );
-    }
-    const binary = await step("find nats-server", async () => {
-      const path = options.natsServerBin ?? await findNatsServer();
-      if (!(await isExecutableFile(path))) {
-        throw new NatsServerStartError(
-          `nats-server "${path}" is not an executable file`,
-          "",
+    const namespace = () => `e2e-${randomHex(4)}`;
+    let parts: StackParts;
+    switch (backend as StackBackend) {
+      case "local":
+        parts = await bringUpLocal(namespace, options);
+        break;
+      default:
+        throw new StackBringUpError(
+          `e2e-(${backend})`,
+          `backend "${backend}"`,
+          {
+            cause: new Error(
+              `the "${backend}" backend is not implemented yet; use backend: "local"`,
+            ),
+          },
         );
-      }
-      return path;
-    });
-    const stackDir = dir = await step(
-      "create the temp dir",
-      () => Deno.makeTempDir({ prefix: `fleet-${namespace}-` }),
-    );
-    if (!keep) {
-      resources.defer(() => Deno.remove(stackDir, { recursive: true }));
     }
-    // Podman before the agents: an agent with a runtime probes its socket
-    // at start. Teardown: containers, then the service.
-    let podman: StackPodman | undefined;
-    let imageReady: Promise<string> | undefined;
-    if (options.runtime === "podman") {
-      const service = podman = await step(
-        "start the podman service",
-        () =>
-          StackPodman.start(namespace, {
-            podman: options.podmanBin,
-            newSession,
-          }),
-      );
-      started.push(service.service);
-      if (!keep) resources.use(service.service);
-      const image = imageReady = step(
-        "provide the workload image",
-        () => service.provideImage(),
-      );
-      // Awaited at the end; settled before the service goes.
-      image.catch(() => {});
-      resources.defer(() => image.then(() => {}, () => {}));
-      if (!keep) resources.defer(() => service.removeContainers());
-    }
-    // Slots, so teardown runs agents → nats-server whatever order they start in.
-    const natsSlot = resources.use(new AsyncDisposableStack());
-    if (!keep) {
-      resources.defer(async () => {
-        await Promise.all(agents.map((agent) => agent[Symbol.asyncDispose]()));
-      });
-    }
-
-    const admin: Credentials = { user: "admin", password: randomHex(16) };
-    const devices = Array.from({ length: deviceCount }, (_, index) => {
-      const deviceId = `vm-device-${
-        String(index).padStart(2, "0")
-      }-${namespace}`;
-      return {
-        deviceId,
-        user: `device-${deviceId}`,
-        password: randomHex(16),
-      };
-    });
-    const port = pickFreePort();
-    const natsUrl = `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}`;
-    const tls = options.tls
-      ? await step(
-        "make the TLS certificates",
-        () => StackTls.write(stackDir, devices.map((d) => d.deviceId)),
-      )
-      : undefined;
-
-    // Agents first: their Deno start-up is the slow part, and they retry
-    // until nats-server (started meanwhile) accepts them.
-    await step(
-      "start the agents",
-      () =>
-        allOrFirstError(devices.map(async (device) => {
-          agents.push(
-            await AgentProcess.start({
-              deviceId: device.deviceId,
-              servers: natsUrl,
-              credentials: { user: device.user, password: device.password },
-              tls: tls?.client(device.deviceId),
-              runtimeEnabled: podman !== undefined,
-              runtime: podman && {
-                socket: podman.service.socketPath,
-                containerLabel: deviceLabel(device.deviceId),
-              },
-              exec: options.exec,
-              dir: stackDir,
-              heartbeatIntervalS: options.heartbeatIntervalS,
-              newSession,
-            }),
-          );
-        })),
-    );
-    const natsServer = await step(
-      "start nats-server",
-      () =>
-        NatsServerProcess.start({
-          dir: stackDir,
-          port,
-          binary,
-          config: { admin, devices, serverName: namespace, tls: tls?.server },
-          newSession,
-        }),
-    );
-    if (!keep) natsSlot.use(natsServer);
-    started.push(natsServer);
-
-    const operatorClient = await step(
-      "connect to NATS as admin",
-      () =>
-        connect({
-          servers: natsUrl,
-          user: admin.user,
-          pass: admin.password,
-          tls: tls?.client(OPERATOR_CERT),
-          name: `fleet-e2e operator ${namespace}`,
-        }),
-    );
-    resources.defer(() => operatorClient.close());
-
-    const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
-    const giveUp = new AbortController();
-    const stopWaiting = options.signal
-      ? AbortSignal.any([giveUp.signal, options.signal])
-      : giveUp.signal;
-    await step(
-      "wait for the agents to answer ping",
-      () =>
-        allOrFirstError(
-          agents.map((agent) =>
-            waitForAgent(operatorClient, agent, {
-              timeoutMs: readyTimeoutMs,
-              signal: stopWaiting,
-            }).catch((error) => {
-              giveUp.abort(error);
-              throw error;
-            })
-          ),
-        ),
-    );
-
-    if (imageReady) await imageReady;
-
-    const byId = new Map(agents.map((agent) => [agent.deviceId, agent]));
-    const stack = new Stack(resources.move(), {
-      namespace,
-      dir: stackDir,
-      keep,
-      natsServer,
-      natsUrl,
-      tls,
-      podman,
-      operatorClient,
-      admin,
-      devices: new Map(devices.map((device) => [device.deviceId, {
-        credentials: { user: device.user, password: device.password },
-        agent: byId.get(device.deviceId)!,
-      }])),
-    });
-    if (keep) stack.printDebugInfo();
+    const stack = new Stack(parts);
+    if (stack.keep) stack.printDebugInfo();
     return stack;
   }
 
@@ -716,11 +414,9 @@ export class Stack implements AsyncDisposable {
    */
   [Symbol.asyncDispose](): Promise<void> {
     this.#disposed ??= (async () => {
-      await this.#resources.disposeAsync();
+      await this.#parts.resources.disposeAsync();
       if (this.keep) {
-        this.natsServer.unref();
-        for (const { agent } of this.#devices.values()) agent.unref();
-        this.#podman?.service.unref();
+        this.#parts.release();
         console.error(
           `[e2e] ${FLEET_E2E_KEEP_ENV}=1: kept e2e stack "${this.namespace}"`,
         );

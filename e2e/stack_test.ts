@@ -145,6 +145,36 @@ Deno.test("Stack.bringUp() with keep leaves processes and dir for debugging", as
   }
 });
 
+Deno.test("Stack.bringUp() rejects an unknown backend, also one from FLEET_E2E_BACKEND, with a RangeError listing them", async () => {
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any
+    Stack.bringUp({ backend: "docker" as any }),
+    (error) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(
+        error.message,
+        'Cannot bring up an e2e stack on backend "docker": expected "local", "podman", "k3d"',
+      );
+      return true;
+    },
+  );
+  const before = Deno.env.get("FLEET_E2E_BACKEND");
+  Deno.env.set("FLEET_E2E_BACKEND", "kind");
+  try {
+    await assert.rejects(Stack.bringUp(), (error) => {
+      assert.ok(error instanceof RangeError);
+      assert.match(
+        error.message,
+        /backend "kind": .* \(from FLEET_E2E_BACKEND\)$/,
+      );
+      return true;
+    });
+  } finally {
+    if (before === undefined) Deno.env.delete("FLEET_E2E_BACKEND");
+    else Deno.env.set("FLEET_E2E_BACKEND", before);
+  }
+});
+
 Deno.test("Stack.bringUp() rejects the k3d backend as not implemented yet", async () => {
   await assert.rejects(Stack.bringUp({ backend: "k3d" }), (error) => {
     assert.ok(error instanceof StackBringUpError);

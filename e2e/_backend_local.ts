@@ -1,0 +1,283 @@
+/**
+ * The `local` backend of `Stack`: a nats-server process and one agent
+ * process per device on this machine; with `runtime: "podman"` also a
+ * podman API service of the stack's own for workload containers. Private
+ * to `e2e/`.
+ */
+import { connect } from "../nats/mod.ts";
+import { AgentProcess } from "../testing/agent_process.ts";
+import { findNatsServer } from "../testing/nats_server_binary.ts";
+import type { Credentials } from "../testing/nats_server_config.ts";
+import {
+  NatsServerProcess,
+  NatsServerStartError,
+} from "../testing/nats_server_process.ts";
+import { pickFreePort } from "../testing/free_port.ts";
+import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
+import { waitForAgent } from "./_agent_ready.ts";
+import { renderDebugInfo } from "./_debug_info.ts";
+import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
+import { deviceLabel, StackPodman } from "./_stack_podman.ts";
+import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
+import {
+  allOrFirstError,
+  randomHex,
+  StackBringUpError,
+  stackDeviceIds,
+  type StackParts,
+  stepRunner,
+} from "./_stack_parts.ts";
+
+const ADDRESS_IN_USE_ATTEMPTS = 3;
+
+/**
+ * Brings up a local stack, retrying when the port picked for nats-server
+ * was taken between picking and binding.
+ */
+export async function bringUpLocal(
+  namespace: () => string,
+  options: StackOptions,
+): Promise<StackParts> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await bringUpLocalOnce(namespace(), options);
+    } catch (error) {
+      const retry = error instanceof StackBringUpError &&
+        error.cause instanceof NatsServerStartError &&
+        error.cause.addressInUse && attempt < ADDRESS_IN_USE_ATTEMPTS;
+      if (!retry) throw error;
+    }
+  }
+}
+
+async function bringUpLocalOnce(
+  namespace: string,
+  options: StackOptions,
+): Promise<StackParts> {
+  const keep = options.keep ?? Deno.env.get(FLEET_E2E_KEEP_ENV) === "1";
+  let dir: string | undefined;
+  const agents: AgentProcess[] = [];
+  const started: { unref(): void }[] = [];
+  const step = stepRunner(namespace, {
+    signal: options.signal,
+    onFailure: (name) => {
+      if (!keep || !dir) return;
+      for (const process of started) process.unref();
+      console.error(
+        `[e2e] ${FLEET_E2E_KEEP_ENV}=1: bring-up of "${namespace}" failed at "${name}"; kept its processes and "${dir}"`,
+      );
+    },
+  });
+  await using resources = new AsyncDisposableStack();
+  // A kept stack must outlive this process, also the terminal's Ctrl-C,
+  // which signals the whole foreground process group: own session.
+  const newSession = keep && findSetsid() !== undefined;
+  if (keep && !newSession) {
+    console.error(
+      `[e2e] ${FLEET_E2E_KEEP_ENV}=1: no setsid on this machine, so the kept processes of "${namespace}" share this terminal's process group and stop with its Ctrl-C`,
+    );
+  }
+
+  if (options.runtime === "podman") {
+    await step(
+      "find podman",
+      () => Promise.resolve(StackPodman.check(options.podmanBin)),
+    );
+  }
+  const binary = await step("find nats-server", async () => {
+    const path = options.natsServerBin ?? await findNatsServer();
+    if (!(await isExecutableFile(path))) {
+      throw new NatsServerStartError(
+        `nats-server "${path}" is not an executable file`,
+        "",
+      );
+    }
+    return path;
+  });
+  const stackDir = dir = await step(
+    "create the temp dir",
+    () => Deno.makeTempDir({ prefix: `fleet-${namespace}-` }),
+  );
+  if (!keep) {
+    resources.defer(() => Deno.remove(stackDir, { recursive: true }));
+  }
+  // Podman before the agents: an agent with a runtime probes its socket
+  // at start. Teardown: containers, then the service.
+  let podman: StackPodman | undefined;
+  let imageReady: Promise<string> | undefined;
+  if (options.runtime === "podman") {
+    const service = podman = await step(
+      "start the podman service",
+      () =>
+        StackPodman.start(namespace, {
+          podman: options.podmanBin,
+          newSession,
+        }),
+    );
+    started.push(service.service);
+    if (!keep) resources.use(service.service);
+    const image = imageReady = step(
+      "provide the workload image",
+      () => service.provideImage(),
+    );
+    // Awaited at the end; settled before the service goes.
+    image.catch(() => {});
+    resources.defer(() => image.then(() => {}, () => {}));
+    if (!keep) resources.defer(() => service.removeContainers());
+  }
+  // Slots, so teardown runs agents → nats-server whatever order they start in.
+  const natsSlot = resources.use(new AsyncDisposableStack());
+  if (!keep) {
+    resources.defer(async () => {
+      await Promise.all(agents.map((agent) => agent[Symbol.asyncDispose]()));
+    });
+  }
+
+  const admin: Credentials = { user: "admin", password: randomHex(16) };
+  const devices = stackDeviceIds(namespace, options.devices ?? 1).map(
+    (deviceId) => ({
+      deviceId,
+      user: `device-${deviceId}`,
+      password: randomHex(16),
+    }),
+  );
+  const port = pickFreePort();
+  const natsUrl = `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}`;
+  const tls = options.tls
+    ? await step(
+      "make the TLS certificates",
+      () => StackTls.write(stackDir, devices.map((d) => d.deviceId)),
+    )
+    : undefined;
+
+  // Agents first: their Deno start-up is the slow part, and they retry
+  // until nats-server (started meanwhile) accepts them.
+  await step(
+    "start the agents",
+    () =>
+      allOrFirstError(devices.map(async (device) => {
+        agents.push(
+          await AgentProcess.start({
+            deviceId: device.deviceId,
+            servers: natsUrl,
+            credentials: { user: device.user, password: device.password },
+            tls: tls?.client(device.deviceId),
+            runtimeEnabled: podman !== undefined,
+            runtime: podman && {
+              socket: podman.service.socketPath,
+              containerLabel: deviceLabel(device.deviceId),
+            },
+            exec: options.exec,
+            dir: stackDir,
+            heartbeatIntervalS: options.heartbeatIntervalS,
+            newSession,
+          }),
+        );
+      })),
+  );
+  const natsServer = await step(
+    "start nats-server",
+    () =>
+      NatsServerProcess.start({
+        dir: stackDir,
+        port,
+        binary,
+        config: { admin, devices, serverName: namespace, tls: tls?.server },
+        newSession,
+      }),
+  );
+  if (!keep) natsSlot.use(natsServer);
+  started.push(natsServer);
+
+  const operatorClient = await step(
+    "connect to NATS as admin",
+    () =>
+      connect({
+        servers: natsUrl,
+        user: admin.user,
+        pass: admin.password,
+        tls: tls?.client(OPERATOR_CERT),
+        name: `fleet-e2e operator ${namespace}`,
+      }),
+  );
+  resources.defer(() => operatorClient.close());
+
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const giveUp = new AbortController();
+  const stopWaiting = options.signal
+    ? AbortSignal.any([giveUp.signal, options.signal])
+    : giveUp.signal;
+  await step(
+    "wait for the agents to answer ping",
+    () =>
+      allOrFirstError(
+        agents.map((agent) =>
+          waitForAgent(operatorClient, agent, {
+            timeoutMs: readyTimeoutMs,
+            signal: stopWaiting,
+          }).catch((error) => {
+            giveUp.abort(error);
+            throw error;
+          })
+        ),
+      ),
+  );
+
+  if (imageReady) await imageReady;
+
+  const byId = new Map(agents.map((agent) => [agent.deviceId, agent]));
+  const orderedAgents = new Map(
+    devices.map((device) => [device.deviceId, byId.get(device.deviceId)!]),
+  );
+  return {
+    backend: "local",
+    namespace,
+    dir: stackDir,
+    keep,
+    natsUrl,
+    operatorClient,
+    admin,
+    devices: new Map(devices.map((device) => [device.deviceId, {
+      user: device.user,
+      password: device.password,
+    }])),
+    tls,
+    podman,
+    local: { natsServer, agents: orderedAgents },
+    resources: resources.move(),
+    async killAgent(deviceId) {
+      await orderedAgents.get(deviceId)!.kill();
+    },
+    debugInfo: () =>
+      renderDebugInfo({
+        namespace,
+        keep,
+        dir: stackDir,
+        natsUrl,
+        admin,
+        tls: tls?.client(OPERATOR_CERT),
+        natsServerLog: natsServer.logPath,
+        devices: [...orderedAgents].map(([deviceId, agent]) => ({
+          deviceId,
+          logPath: agent.logPath,
+          pid: agent.pid,
+          exited: agent.exitStatus !== undefined,
+        })),
+        natsServerPid: natsServer.pid,
+        natsServerExited: natsServer.exitStatus !== undefined,
+        podman: podman && {
+          socketPath: podman.service.socketPath,
+          pid: podman.service.pid,
+          exited: podman.exited,
+          dir: podman.service.dir,
+          cli: podman.cliPrefix,
+          containers: podman.containers,
+        },
+      }),
+    release() {
+      natsServer.unref();
+      for (const agent of orderedAgents.values()) agent.unref();
+      podman?.service.unref();
+    },
+  };
+}

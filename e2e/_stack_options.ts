@@ -1,0 +1,106 @@
+/**
+ * The options of `Stack.bringUp()`. Private to `e2e/` (re-exported by
+ * `stack.ts`).
+ */
+import type { AgentExecOptions } from "../testing/agent_process.ts";
+import type { StackBackend } from "./_stack_parts.ts";
+
+/** Whether a stack's agents have a container runtime. */
+export type StackRuntime = "podman" | "disabled";
+
+/** Environment variable that keeps a stack (processes, dir) after dispose. */
+export const FLEET_E2E_KEEP_ENV = "FLEET_E2E_KEEP";
+
+/** Options of {@linkcode Stack.bringUp}. */
+export interface StackOptions {
+  /**
+   * How many devices (one agent each).
+   *
+   * @default {1}
+   */
+  devices?: number;
+  /**
+   * `"local"`: a nats-server process and agent processes. `"k3d"` is not
+   * implemented yet.
+   *
+   * @default {"local"}
+   */
+  backend?: StackBackend;
+  /**
+   * The nats-server binary.
+   *
+   * @default {await findNatsServer()}
+   */
+  natsServerBin?: string;
+  /**
+   * Keep everything (processes, dir) on dispose and print where it is.
+   *
+   * @default {Deno.env.get("FLEET_E2E_KEEP") === "1"}
+   */
+  keep?: boolean;
+  /**
+   * How long each agent may take to answer its first ping.
+   *
+   * @default {20_000}
+   */
+  readyTimeoutMs?: number;
+  /**
+   * The agents' `heartbeat_interval_s`.
+   *
+   * @default {10}
+   */
+  heartbeatIntervalS?: number;
+  /**
+   * Mutual TLS, as devices on the internet use it: a throwaway CA, a server
+   * certificate (127.0.0.1, ::1, localhost) and a client certificate per
+   * device and for the operator (admin), made with WebCrypto in
+   * `<dir>/tls`; nats-server requires TLS with `verify: true` and
+   * `handshake_first: true`; the agents (`tls_*` keys) and
+   * {@linkcode Stack.operatorClient} connect with their certificates, TLS
+   * first, to `tls://127.0.0.1:<port>`. Users and passwords stay: a
+   * device's certificate does not name its user, its password does.
+   *
+   * @default {false}
+   */
+  tls?: boolean;
+  /**
+   * `"podman"`: one podman API service for the stack (its own socket and
+   * storage, so parallel stacks and the user's own containers never meet),
+   * the workload image (busybox, built once per machine and cached by its
+   * content hash), and every agent with `runtime_enabled = true`,
+   * `[runtime] socket` on that service and `container_label =
+   * "harmony.fleet/device=<device id>"`; containers come from
+   * {@linkcode Stack.startContainer}. Needs podman, runc and
+   * busybox-static: without them `bringUp` throws
+   * {@linkcode StackBringUpError} at step `"find podman"`, saying what to
+   * install. `"disabled"`: agents with `runtime_enabled = false` (container
+   * verbs answer `unsupported`).
+   *
+   * @default {"disabled"}
+   */
+  runtime?: StackRuntime;
+  /**
+   * The podman binary (with `runtime: "podman"`).
+   *
+   * @default {"podman"}
+   */
+  podmanBin?: string;
+  /**
+   * Every agent's `[exec]` policy: `enabled` (container exec) and
+   * `allowHost` (host exec).
+   *
+   * @default {{} (the agent's defaults: container exec on, host exec off)}
+   */
+  exec?: AgentExecOptions;
+  /**
+   * Aborts the bring-up (e.g. on Ctrl-C): what was started is torn down and
+   * `bringUp` throws {@linkcode StackBringUpError} naming the step it was
+   * at, with the signal's reason as the cause's cause.
+   *
+   * @default {never}
+   */
+  signal?: AbortSignal;
+}
+
+/** Environment variable naming the default backend of `Stack.bringUp()`. */
+export const FLEET_E2E_BACKEND_ENV = "FLEET_E2E_BACKEND";
