@@ -8,6 +8,7 @@ import {
 } from "../testing/podman_service.ts";
 import { buildWorkloadImage } from "../testing/workload_image.ts";
 import { PodmanClient } from "./client.ts";
+import { concatBytes } from "./_bytes.ts";
 import type { StreamChunk } from "./frames.ts";
 
 /** `ignore` for tests that need podman (see `ignoreWithoutPodman`). */
@@ -60,15 +61,7 @@ export async function collect(
 }
 
 /** Joins byte arrays. */
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export const concat = concatBytes;
 
 /** UTF-8 text of `bytes`. */
 export function text(bytes: Uint8Array): string {

@@ -54,8 +54,10 @@ export interface InspectContainerOptions {
 
 /**
  * A typed client of podman's libpod REST API on a unix socket. It owns one
- * `Deno.HttpClient` on that socket; dispose closes it. Errors are
- * {@linkcode PodmanError}s naming the socket and the endpoint.
+ * `Deno.HttpClient` on that socket for its short requests; dispose closes
+ * it. A log read and an exec each use a connection of their own (plain
+ * HTTP/1.1), closed when they end. Errors are {@linkcode PodmanError}s
+ * naming the socket and the endpoint.
  *
  * @example
  * ```ts ignore
@@ -168,7 +170,8 @@ export class PodmanClient implements AsyncDisposable {
   /**
    * A container's log, as `podman logs` prints it, demultiplexed into
    * `stdout`/`stderr` chunks. Nothing is requested until iteration starts.
-   * Breaking out of the loop or aborting `signal` closes the HTTP request.
+   * Breaking out of the loop or aborting `signal` closes its connection at
+   * once. Each chunk's bytes are its own (the caller may keep them).
    *
    * @throws {RangeError} or {TypeError} for bad options (see {@linkcode logsQuery}).
    * @throws {PodmanNotFoundError} when the container does not exist (or lacks `label`).

@@ -6,7 +6,7 @@
 import { FrameDemuxer, FrameStreamError, type StreamChunk } from "./frames.ts";
 import { PodmanError, PodmanStreamError } from "./errors.ts";
 import { describe, type Transport } from "./_transport.ts";
-import { writeAll } from "./_upgrade.ts";
+import { writeAll } from "./_http1.ts";
 
 /** An exec session's state, from `GET /libpod/exec/{id}/json`. */
 export interface ExecState {

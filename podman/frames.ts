@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatBytes } from "./_bytes.ts";
 
 /** Which output a chunk came from. */
 export type StreamName = "stdout" | "stderr";
@@ -167,7 +168,7 @@ export class FrameDemuxer {
     const stream = this.#stream;
     this.#stream = -1;
     if (stream !== SYSTEM_ERROR) return;
-    const text = new TextDecoder().decode(joinBytes(this.#systemError));
+    const text = new TextDecoder().decode(concatBytes(this.#systemError));
     this.#systemError = [];
     throw new FrameStreamError(
       `the server reported an error: ${text.trim()}`,
@@ -206,14 +207,4 @@ function streamLabel(stream: number): string {
     : stream === SYSTEM_ERROR
     ? "system-error"
     : "stdout";
-}
-
-function joinBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
