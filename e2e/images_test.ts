@@ -29,6 +29,7 @@ import {
   NATS_IMAGE_CONFIG_PATH,
   NATS_IMAGE_REPOSITORY,
 } from "./images.ts";
+import { provideWorkloadImage } from "./_workload_cache.ts";
 
 const ignore = ignoreWithoutPodman();
 const DEVICE = "image-dev-1";
@@ -159,53 +160,60 @@ Deno.test({
       },
     );
 
+    await using server = await NatsServerProcess.start({
+      config: {
+        admin: TEST_ADMIN,
+        devices: [{ deviceId: DEVICE, ...CREDENTIALS }],
+      },
+    });
+    const nc = await connect({
+      servers: server.url,
+      user: TEST_ADMIN.user,
+      pass: TEST_ADMIN.password,
+    });
+    await using _nc = { [Symbol.asyncDispose]: () => nc.close() };
+    const client = new FleetCommandsClient(nc, { timeoutMs: 3_000 });
+    /** Writes the agent's config (readable by the image's user), runs the agent image, waits for a ping. */
+    const runAgent = async (
+      name: string,
+      options: { runtimeEnabled?: boolean; podmanArgs?: string[] } = {},
+    ) => {
+      const config = `${dir.path}/${name}.toml`;
+      await Deno.writeTextFile(
+        config,
+        renderAgentConfig({
+          deviceId: DEVICE,
+          servers: server.url,
+          credentials: CREDENTIALS,
+          runtimeEnabled: options.runtimeEnabled,
+        }),
+      );
+      await Deno.chmod(config, 0o644);
+      await podman.podman([
+        "run",
+        "-d",
+        "--pull=never",
+        "--network=host",
+        "--name",
+        name,
+        "--volume",
+        `${config}:${AGENT_IMAGE_CONFIG_PATH}:ro`,
+        ...options.podmanArgs ?? [],
+        agent.reference,
+      ]);
+      return await waitFor(
+        `the agent container ${name} to answer a ping`,
+        () => client.ping(DEVICE).catch(() => undefined),
+        { timeoutMs: 30_000 },
+      );
+    };
+
     await t.step(
       "the agent image answers a ping, logs on stderr and stops on SIGTERM with 0 within 2 s",
       async () => {
-        await using server = await NatsServerProcess.start({
-          config: {
-            admin: TEST_ADMIN,
-            devices: [{ deviceId: DEVICE, ...CREDENTIALS }],
-          },
-        });
-        const config = `${dir.path}/agent.toml`;
-        await Deno.writeTextFile(
-          config,
-          renderAgentConfig({
-            deviceId: DEVICE,
-            servers: server.url,
-            credentials: CREDENTIALS,
-          }),
-        );
-        await Deno.chmod(config, 0o644);
-        await podman.podman([
-          "run",
-          "-d",
-          "--pull=never",
-          "--network=host",
-          "--name",
-          "agent",
-          "--volume",
-          `${config}:${AGENT_IMAGE_CONFIG_PATH}:ro`,
-          agent.reference,
-        ]);
-        const nc = await connect({
-          servers: server.url,
-          user: TEST_ADMIN.user,
-          pass: TEST_ADMIN.password,
-        });
-        try {
-          const client = new FleetCommandsClient(nc, { timeoutMs: 2_000 });
-          const reply = await waitFor(
-            "the agent container to answer a ping",
-            () => client.ping(DEVICE).catch(() => undefined),
-            { timeoutMs: 30_000 },
-          );
-          assert.equal(reply.device_id, DEVICE);
-          assert.equal(reply.runtime, "disabled");
-        } finally {
-          await nc.close();
-        }
+        const reply = await runAgent("agent");
+        assert.equal(reply.device_id, DEVICE);
+        assert.equal(reply.runtime, "disabled");
         // podman stop sends SIGTERM and, 2 s later, SIGKILL (exit code 137).
         await podman.podman(["stop", "--time", "2", "agent"]);
         const { stdout: code } = await podman.podman([
@@ -223,6 +231,56 @@ Deno.test({
         for (const event of ["ready", "signal_received", "stopped"]) {
           assert.ok(events.includes(event), `${event} in ${events}`);
         }
+      },
+    );
+
+    await t.step(
+      "the agent image's permissions suffice for logs, exec and ending an exec at its deadline",
+      async () => {
+        const { image: workload } = await provideWorkloadImage(podman);
+        await podman.runContainer({
+          name: "web",
+          image: workload,
+          cmd: ["sh", "-c", "echo hello; exec sleep 600"],
+        });
+        // The socket at the rootful default path, as on a device; it is the
+        // service's (root, mode 0600), so the agent runs as root here, and in
+        // the host's pid namespace to kill an exec session's process.
+        const reply = await runAgent("agent-runtime", {
+          runtimeEnabled: true,
+          podmanArgs: [
+            "--user=0:0",
+            "--pid=host",
+            "--volume",
+            `${podman.socketPath}:/run/podman/podman.sock`,
+          ],
+        });
+        assert.equal(reply.runtime, "podman");
+        let logs = "";
+        for await (const chunk of client.logs(DEVICE, { container: "web" })) {
+          logs += decoder.decode(chunk.data);
+        }
+        assert.equal(logs, "hello\n");
+        const exec = await client.exec(DEVICE, {
+          container: "web",
+          cmd: ["sh", "-c", "echo out; exit 3"],
+        });
+        assert.deepEqual([exec.exitCode, decoder.decode(exec.stdout)], [
+          3,
+          "out\n",
+        ]);
+        await assert.rejects(
+          client.exec(DEVICE, {
+            container: "web",
+            cmd: ["sleep", "3601"],
+            timeoutMs: 1_000,
+          }),
+        );
+        await waitFor("sleep 3601 to be killed at its deadline", async () => {
+          const ps = await podman.podman(["exec", "web", "ps", "-o", "args"]);
+          return !decoder.decode(ps.stdout).includes("sleep 3601");
+        });
+        await podman.podman(["stop", "--time", "2", "agent-runtime"]);
       },
     );
 
