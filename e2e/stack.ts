@@ -32,6 +32,7 @@ import {
   type StackParts,
 } from "./_stack_parts.ts";
 import { bringUpLocal } from "./_backend_local.ts";
+import { bringUpPodman } from "./_backend_podman.ts";
 
 export {
   DEVICE_LABEL_KEY,
@@ -389,6 +390,9 @@ export class Stack implements AsyncDisposable {
     switch (backend as StackBackend) {
       case "local":
         parts = await bringUpLocal(namespace, options);
+        break;
+      case "podman":
+        parts = await bringUpPodman(namespace(), options);
         break;
       default:
         throw new StackBringUpError(
