@@ -61,6 +61,8 @@ export interface RootfsImageSpec {
   dirs?: readonly RootfsDir[];
   /** Containerfile lines after `FROM scratch` and `COPY rootfs/ /` (USER, ENV, ENTRYPOINT, …). */
   instructions: readonly string[];
+  /** Build even when the tag exists. @default {false} */
+  force?: boolean;
 }
 
 /** The outcome of {@linkcode buildRootfsImage}. */
@@ -94,16 +96,17 @@ export class ImageBuildError extends Error {
   /** The repository of the image, e.g. `localhost/harmony-fleet-agent`. */
   readonly repository: string;
 
-  /** Builds the error; the message is "Cannot build <what>: <problem>". */
+  /**
+   * Builds the error; the message is "Cannot build <what>: <problem>", e.g.
+   * "Cannot build the agent image: …".
+   */
   constructor(
-    what: string,
-    repository: string,
     problem: string,
-    options?: ErrorOptions,
+    options: ErrorOptions & { what: string; repository: string },
   ) {
-    super(`Cannot build ${what}: ${problem}`, options);
+    super(`Cannot build ${options.what}: ${problem}`, options);
     this.name = "ImageBuildError";
-    this.repository = repository;
+    this.repository = options.repository;
   }
 }
 
@@ -145,29 +148,23 @@ export async function rootfsImageReference(
 
 /**
  * Builds `spec` into `podman`'s storage unless its reference is there
- * already (or `force`), and returns the reference, whether it was built and
+ * already (or `spec.force`), and returns the reference, whether it was built and
  * the image's size.
  */
 export async function buildRootfsImage(
   podman: ImagePodman,
   spec: RootfsImageSpec,
-  options: { force?: boolean } = {},
 ): Promise<RootfsImage> {
   const started = performance.now();
   const reference = await rootfsImageReference(spec);
-  const fail = (problem: string, cause?: unknown): never => {
-    throw new ImageBuildError(
-      spec.what,
-      spec.repository,
-      problem,
-      cause === undefined ? undefined : { cause },
-    );
+  const fail = (problem: string): never => {
+    throw new ImageBuildError(problem, spec);
   };
   let built = false;
   const present = await podman.podman(["image", "exists", reference], {
     check: false,
   });
-  if (options.force || present.code !== 0) {
+  if (spec.force || present.code !== 0) {
     const context = await Deno.makeTempDir({
       dir: podman.dir,
       prefix: "rootfs-image-",
@@ -253,12 +250,10 @@ function openSource(spec: RootfsImageSpec, file: RootfsFile): Deno.FsFile {
     return Deno.openSync(file.source);
   } catch (cause) {
     throw new ImageBuildError(
-      spec.what,
-      spec.repository,
       `cannot read ${JSON.stringify(file.source)} (for ${
         JSON.stringify(file.path)
       }): ${(cause as Error).message}`,
-      { cause },
+      { what: spec.what, repository: spec.repository, cause },
     );
   }
 }

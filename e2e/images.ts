@@ -206,7 +206,8 @@ export async function buildAgentImage(
       `CMD ${JSON.stringify(["--config", AGENT_IMAGE_CONFIG_PATH])}`,
     ],
   };
-  const image = await buildRootfsImage(podman, spec, {
+  const image = await buildRootfsImage(podman, {
+    ...spec,
     force: options.force ?? forceFromEnv(),
   });
   return { ...image, ms: performance.now() - started };
@@ -255,7 +256,8 @@ export async function buildNatsImage(
       `CMD ${JSON.stringify(["--config", NATS_IMAGE_CONFIG_PATH])}`,
     ],
   };
-  const image = await buildRootfsImage(podman, spec, {
+  const image = await buildRootfsImage(podman, {
+    ...spec,
     force: options.force ?? forceFromEnv(),
   });
   return { ...image, ms: performance.now() - started };
@@ -279,7 +281,9 @@ async function libraryFiles(
     const paths = await sharedLibraries(binary);
     return paths.map((path) => ({ path, source: path }));
   } catch (cause) {
-    throw new ImageBuildError(what, repository, (cause as Error).message, {
+    throw new ImageBuildError((cause as Error).message, {
+      what,
+      repository,
       cause,
     });
   }
@@ -292,12 +296,11 @@ async function bundleAgent(
   tmpParent: string,
 ): Promise<Uint8Array> {
   const fail = (problem: string, cause?: unknown): never => {
-    throw new ImageBuildError(
-      "the agent image",
-      AGENT_IMAGE_REPOSITORY,
-      problem,
-      cause === undefined ? undefined : { cause },
-    );
+    throw new ImageBuildError(problem, {
+      what: "the agent image",
+      repository: AGENT_IMAGE_REPOSITORY,
+      ...(cause === undefined ? {} : { cause }),
+    });
   };
   const url = entry instanceof URL ? entry : new URL(entry, import.meta.url);
   if (url.protocol !== "file:") {
@@ -331,7 +334,10 @@ async function bundleAgent(
         stderr: "piped",
       }).output();
     } catch (cause) {
-      fail(`cannot run ${JSON.stringify(deno)}: ${(cause as Error).message}`);
+      fail(
+        `cannot run ${JSON.stringify(deno)}: ${(cause as Error).message}`,
+        cause,
+      );
     }
     if (!output!.success) {
       fail(
