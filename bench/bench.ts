@@ -1,8 +1,9 @@
 // `deno task bench`: ping overhead against a raw request, local stack
 // bring-up and teardown, how fast an offline device fails, one agent's
 // throughput and memory under 200 pings in flight against a trivial
-// responder's, and what mutual TLS costs (connect and ping, against plain).
-// Prints a table, then one JSON object as the very last line.
+// responder's, what mutual TLS costs (connect and ping, against plain), and
+// logs and exec through the agent against straight to podman (null without
+// podman). Prints a table, then one JSON object as the very last line.
 import { Empty } from "@nats-io/nats-core";
 import { deviceCommandSubject, Verb } from "../contracts/mod.ts";
 import { DeviceOfflineError, FleetCommandsClient } from "../operator/mod.ts";
@@ -20,6 +21,13 @@ import {
   measureTlsPing,
   TLS_PING_ROUNDS,
 } from "./_tls.ts";
+import {
+  EXEC_ROUNDS,
+  LOG_BYTES,
+  LOGS_ROUNDS,
+  measureLogsExec,
+} from "./_logs_exec.ts";
+import { logsExecFigures } from "./_logs_exec_figures.ts";
 
 const PING_ROUNDS = 3000;
 const PING_WARMUP = 300;
@@ -90,6 +98,13 @@ const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 /** Runs every measure, prints the table, then the JSON line. */
 async function main(): Promise<void> {
+  // First, while this process is fresh: the direct podman reads run in this
+  // process (the agent's in its own), so what the floods below leave in its
+  // heap must not weigh on one side only.
+  const logsExec = await measureLogsExec();
+  if ("skipped" in logsExec) {
+    console.log(`logs/exec against podman not measured: ${logsExec.skipped}`);
+  }
   const stackTimes = await measureStack();
   let pingTimes: { ping: number[]; raw: number[] };
   let offline: number[];
@@ -108,6 +123,8 @@ async function main(): Promise<void> {
 
   const connectTimes = await measureConnect();
   const tlsPingTimes = await measureTlsPing();
+  const logsExecSamples = "skipped" in logsExec ? undefined : logsExec;
+  const logsExecResult = logsExecFigures(logsExecSamples);
 
   const result = {
     ping_p50_us: round1(median(pingTimes.ping)),
@@ -134,7 +151,12 @@ async function main(): Promise<void> {
     tls_ping_vs_plain_p50: round3(
       median(tlsPingTimes.tls) / median(tlsPingTimes.plain),
     ),
+    ...logsExecResult,
   };
+  const orSkipped = (value: number | null, unit = "") =>
+    value === null ? "not measured" : `${value}${unit}`;
+  const p99Ms = (samples: number[] | undefined) =>
+    samples === undefined ? "" : `${round3(percentile(samples, 99))} ms`;
 
   const rows: Array<[string, string, string, string]> = [
     ["measure", "p50", "p99", "target"],
@@ -224,6 +246,37 @@ async function main(): Promise<void> {
       "",
     ],
     ["TLS / plain ping", `${result.tls_ping_vs_plain_p50}`, "", "≤ 1.2"],
+    [
+      `logs, ${LOG_BYTES / 2 ** 20} MiB via agent (best of ${LOGS_ROUNDS})`,
+      orSkipped(result.logs_mb_s, " MiB/s"),
+      "",
+      "",
+    ],
+    [
+      `logs, same log straight from podman (best of ${LOGS_ROUNDS})`,
+      orSkipped(result.podman_logs_mb_s, " MiB/s"),
+      "",
+      "",
+    ],
+    ["logs agent / podman", orSkipped(result.logs_vs_podman), "", "≥ 0.5"],
+    [
+      `exec true via agent (n=${EXEC_ROUNDS})`,
+      orSkipped(result.exec_p50_ms, " ms"),
+      p99Ms(logsExecSamples?.agentExecMs),
+      "",
+    ],
+    [
+      `exec true straight through podman (n=${EXEC_ROUNDS})`,
+      orSkipped(result.podman_exec_p50_ms, " ms"),
+      p99Ms(logsExecSamples?.podmanExecMs),
+      "",
+    ],
+    [
+      "exec agent / podman",
+      orSkipped(result.exec_vs_podman_p50),
+      "",
+      "p50 ≤ 1.3",
+    ],
   ];
   const widths = rows[0].map((_, column) =>
     Math.max(...rows.map((row) => row[column].length))

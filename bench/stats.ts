@@ -12,3 +12,13 @@ export function percentile(samples: readonly number[], p: number): number {
 export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
 }
+
+/** Throughput of `bytes` read in `ms` milliseconds, in MiB (2^20 bytes) per second. */
+export function mibPerSecond(bytes: number, ms: number): number {
+  if (!(ms > 0)) {
+    throw new RangeError(
+      `Cannot compute a throughput over ${ms} ms: expected a positive duration`,
+    );
+  }
+  return bytes / 2 ** 20 / (ms / 1000);
+}
