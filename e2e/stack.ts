@@ -32,7 +32,6 @@ import {
   type StackParts,
 } from "./_stack_parts.ts";
 import { bringUpLocal } from "./_backend_local.ts";
-import { bringUpPodman } from "./_backend_podman.ts";
 
 export {
   DEVICE_LABEL_KEY,
@@ -391,9 +390,13 @@ export class Stack implements AsyncDisposable {
       case "local":
         parts = await bringUpLocal(namespace, options);
         break;
-      case "podman":
+      case "podman": {
+        // Loaded on demand: the manifests' schema library is large and
+        // warns about a deprecated Node module on load.
+        const { bringUpPodman } = await import("./_backend_podman.ts");
         parts = await bringUpPodman(namespace(), options);
         break;
+      }
       default:
         throw new StackBringUpError(
           `e2e-(${backend})`,
