@@ -6,12 +6,13 @@
  * | --- | --- | --- |
  * | Namespace | dropped | podman has none (it ignores the object) |
  * | Service `nats` | dropped | no cluster DNS; podman ignores it |
- * | Secret `fleet-config` | one ConfigMap per Deployment, `<ns>-<name>-config`, with only the keys it mounts | a Secret volume makes podman 4.3 panic; and podman makes one named volume of a ConfigMap, shared by every pod that mounts it, so `items` of one ConfigMap would not keep the agents' files apart (checked: the second agent read the first one's config) |
+ * | Secret `fleet-config` | one ConfigMap per Deployment, `<ns>-<name>-config`, with only the keys it mounts | a Secret volume makes podman 4.3 panic; and podman makes one named volume of a ConfigMap, shared by every pod that mounts it, so `items` of one ConfigMap do not keep the agents' files apart (checked with one ConfigMap: the first agent read the second one's config) |
  * | Secret volumes | ConfigMap volumes of their Deployment's ConfigMap, same items | as above |
  * | Deployment `<name>` | Deployment `<ns>-<name>` | podman names are global: pods `<ns>-<name>-pod-0`, containers `<ns>-<name>-pod-0-<container>`, and the ConfigMap becomes a volume of its name |
  * | pod network | `hostNetwork: true` | no pod network (the test podman runs with `netns = "none"`); NATS is then on the host's loopback, where the test reaches it |
  * | nats-server on `0.0.0.0:4222`, monitoring `8222` | `--addr 127.0.0.1 --port <natsPort> --http_port <monitorPort>` appended to its args (flags win over its config file) | free loopback ports per stack |
  * | container `ports` | dropped; the readiness probe's named port becomes `<monitorPort>` | podman makes port mappings of them, refused with host networking |
+ * | NATS readiness probe | kept, but podman 4.3 ignores it (no healthcheck is made) | wait for {@linkcode PodmanManifests.healthzUrl} from the host instead |
  * | agents' `servers = ["nats://nats.<ns>.svc:4222"]` | `["nats://127.0.0.1:<natsPort>"]`, in their TOML in the ConfigMap | the Service does not exist |
  *
  * `podman kube down` removes the pods but leaves the ConfigMaps' volumes
