@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { AGENT_CONFIG_PATH, NATS_CONFIG_PATH } from "./k8s/names.ts";
 import { findNatsServer } from "../testing/nats_server_binary.ts";
 import {
   buildRootfsImage,
@@ -34,9 +35,9 @@ export const AGENT_IMAGE_REPOSITORY = "localhost/harmony-fleet-agent";
 /** The repository of the local nats-server image. */
 export const NATS_IMAGE_REPOSITORY = "localhost/harmony-fleet-nats";
 /** Where the agent image reads its TOML config (its default command: `--config <this>`). */
-export const AGENT_IMAGE_CONFIG_PATH = "/etc/harmony-fleet/agent.toml";
+export const AGENT_IMAGE_CONFIG_PATH: string = AGENT_CONFIG_PATH;
 /** Where the nats-server image reads its config (its default command: `--config <this>`). */
-export const NATS_IMAGE_CONFIG_PATH = "/etc/nats/nats-server.conf";
+export const NATS_IMAGE_CONFIG_PATH: string = NATS_CONFIG_PATH;
 /** The user both images run as: distroless's `nonroot` (uid and gid 65532). */
 export const IMAGE_USER = "65532:65532";
 /** The environment variable that makes the builders rebuild an image whose tag exists. */
