@@ -28,6 +28,10 @@ import {
   measureLogsExec,
 } from "./_logs_exec.ts";
 import { logsExecFigures } from "./_logs_exec_figures.ts";
+import {
+  measurePodmanBackend,
+  PODMAN_STACK_ROUNDS,
+} from "./_podman_backend.ts";
 
 const PING_ROUNDS = 3000;
 const PING_WARMUP = 300;
@@ -121,6 +125,11 @@ async function main(): Promise<void> {
     throughput = await measureThroughput(stack);
   }
 
+  const podmanBackend = await measurePodmanBackend();
+  if ("skipped" in podmanBackend) {
+    console.log(`podman backend not measured: ${podmanBackend.skipped}`);
+  }
+  const podmanStack = "skipped" in podmanBackend ? undefined : podmanBackend;
   const connectTimes = await measureConnect();
   const tlsPingTimes = await measureTlsPing();
   const logsExecSamples = "skipped" in logsExec ? undefined : logsExec;
@@ -152,6 +161,15 @@ async function main(): Promise<void> {
       median(tlsPingTimes.tls) / median(tlsPingTimes.plain),
     ),
     ...logsExecResult,
+    bringup_podman_ms_p50: podmanStack
+      ? round1(median(podmanStack.bringUpMs))
+      : null,
+    teardown_podman_ms_p50: podmanStack
+      ? round1(median(podmanStack.teardownMs))
+      : null,
+    agent_image_mb: podmanStack
+      ? round1(podmanStack.agentImageBytes / 1e6)
+      : null,
   };
   const orSkipped = (value: number | null, unit = "") =>
     value === null ? "not measured" : `${value}${unit}`;
@@ -276,6 +294,24 @@ async function main(): Promise<void> {
       orSkipped(result.exec_vs_podman_p50),
       "",
       "p50 ≤ 1.3",
+    ],
+    [
+      `podman backend bring-up, 1 device, warm images (n=${PODMAN_STACK_ROUNDS})`,
+      orSkipped(result.bringup_podman_ms_p50, " ms"),
+      "",
+      "≤ 5000 ms",
+    ],
+    [
+      `podman backend teardown (n=${PODMAN_STACK_ROUNDS})`,
+      orSkipped(result.teardown_podman_ms_p50, " ms"),
+      "",
+      "≤ 3000 ms",
+    ],
+    [
+      "agent image (local, FROM scratch)",
+      orSkipped(result.agent_image_mb, " MB"),
+      "",
+      "",
     ],
   ];
   const widths = rows[0].map((_, column) =>

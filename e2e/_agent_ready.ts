@@ -32,6 +32,15 @@ export class AgentNotReadyError extends Error {
   }
 }
 
+/**
+ * What {@linkcode waitForAgent} needs of an agent: an `AgentProcess`, or
+ * the same view of an agent in a container.
+ */
+export type ReadyAgent = Pick<
+  AgentProcess,
+  "deviceId" | "exitStatus" | "exited" | "logPath" | "logTail"
+>;
+
 /** Options of {@linkcode waitForAgent}. */
 export interface WaitForAgentOptions {
   /** Give up after this long. */
@@ -61,7 +70,7 @@ export interface WaitForAgentOptions {
  */
 export async function waitForAgent(
   nc: NatsConnection,
-  agent: AgentProcess,
+  agent: ReadyAgent,
   options: WaitForAgentOptions,
 ): Promise<PingReply> {
   const { deviceId } = agent;

@@ -83,8 +83,26 @@ function podmanLines(
   return lines;
 }
 
-/** Renders the debug text, one `[e2e] …` line each. */
-export function renderDebugInfo(fields: DebugInfoFields): string {
+/** What every backend's debug text starts with. */
+export interface StackDebugBasics {
+  namespace: string;
+  keep: boolean;
+  dir: string;
+  natsUrl: string;
+  admin: Credentials;
+  /** The operator's TLS files, for a stack with TLS. @default {undefined} */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  deviceIds: readonly string[];
+}
+
+/**
+ * The lines every backend prints (without the `[e2e] ` prefix): namespace,
+ * dir, NATS URL, credentials, device ids and the ping commands; and the
+ * `fleet` CLI's connection flags (`auth`) for more commands.
+ */
+export function stackDebugBasics(
+  fields: StackDebugBasics,
+): { lines: string[]; auth: string; cli: string } {
   const q = shellQuote;
   const { tls } = fields;
   // The nats CLI spells these flags the same way.
@@ -97,7 +115,8 @@ export function renderDebugInfo(fields: DebugInfoFields): string {
   const auth = `-s ${q(fields.natsUrl)} --user ${
     q(fields.admin.user)
   } --password ${q(fields.admin.password)}${tlsFlags}`;
-  const ids = fields.devices.map((device) => device.deviceId);
+  const ids = fields.deviceIds;
+  const cli = cliCommand();
   const lines = [
     `namespace: ${fields.namespace} (${
       fields.keep
@@ -111,17 +130,31 @@ export function renderDebugInfo(fields: DebugInfoFields): string {
       : [`TLS: mutual TLS, TLS first; CA ${q(tls.caFile ?? "(system)")}`]),
     `admin user: ${fields.admin.user}  password: ${fields.admin.password}`,
     `devices: ${ids.join(" ")}`,
-    `ping: ${cliCommand()} ping ${ids.map(q).join(" ")} ${auth}`,
+    `ping: ${cli} ping ${ids.map(q).join(" ")} ${auth}`,
     ...ids.map((id) =>
       `nats req ${q(`device-commands.${id}.ping`)} "" ${auth}`
     ),
+  ];
+  return { lines, auth, cli };
+}
+
+/** Renders the debug text of a local stack, one `[e2e] …` line each. */
+export function renderDebugInfo(fields: DebugInfoFields): string {
+  const q = shellQuote;
+  const basics = stackDebugBasics({
+    ...fields,
+    deviceIds: fields.devices.map((device) => device.deviceId),
+  });
+  const { auth } = basics;
+  const lines = [
+    ...basics.lines,
     ...fields.devices.map((device) =>
       `tail agent: tail -f ${q(device.logPath)}  (pid ${device.pid})`
     ),
     `tail nats-server: tail -f ${
       q(fields.natsServerLog)
     }  (pid ${fields.natsServerPid})`,
-    ...podmanLines(fields.podman, `${cliCommand()}`, auth),
+    ...podmanLines(fields.podman, basics.cli, auth),
   ];
   if (fields.keep) {
     const processes = [

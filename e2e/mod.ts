@@ -5,7 +5,9 @@
  * and labelled workload containers, {@linkcode Stack.startContainer}) and
  * tears it down with `await using`; the pieces it is made
  * of (nats-server provisioning, config rendering, server and agent
- * processes) are exported for tests that need them alone.
+ * processes) are exported for tests that need them alone; the agent and
+ * nats-server images of the container backends are built from local files
+ * with podman ({@linkcode buildAgentImage}, {@linkcode buildNatsImage}).
  *
  * @example
  * ```ts ignore
@@ -36,6 +38,23 @@ export {
   type StopContainerOptions,
 } from "./stack.ts";
 export type { PodmanRun } from "../testing/podman_service.ts";
+export {
+  AGENT_IMAGE_CONFIG_PATH,
+  AGENT_IMAGE_REPOSITORY,
+  AGENT_PERMISSION_FLAGS,
+  agentImageEntrypoint,
+  buildAgentImage,
+  type BuildAgentImageOptions,
+  buildNatsImage,
+  type BuildNatsImageOptions,
+  FORCE_REBUILD_ENV,
+  IMAGE_USER,
+  ImageBuildError,
+  type ImagePodman,
+  type LocalImage,
+  NATS_IMAGE_CONFIG_PATH,
+  NATS_IMAGE_REPOSITORY,
+} from "./images.ts";
 export {
   type AgentExecOptions,
   AgentProcess,

@@ -6,13 +6,16 @@ import {
   FleetCommandsClient,
 } from "../operator/mod.ts";
 import { Stack } from "./stack.ts";
+import { e2eVariants } from "./_test_backends.ts";
 
-// The whole suite runs once over plain TCP and once over mutual TLS.
-for (const tls of [false, true]) {
-  const over = tls ? " (mutual TLS)" : "";
+// The whole suite runs on the local backend over plain TCP and over mutual
+// TLS, and on the podman backend (see _test_backends.ts).
+for (const { backend, tls, label, ignore } of e2eVariants()) {
+  const test = (name: string, fn: () => Promise<void>) =>
+    Deno.test({ name: `${name}${label}`, ignore, fn });
 
-  Deno.test(`FleetCommandsClient.ping() gets the agent's reply on a local stack${over}`, async () => {
-    await using stack = await Stack.bringUp({ tls });
+  test(`FleetCommandsClient.ping() gets the agent's reply on a stack`, async () => {
+    await using stack = await Stack.bringUp({ backend, tls });
     const [deviceId] = stack.deviceIds;
     const client = new FleetCommandsClient(stack.operatorClient, {
       timeoutMs: 5000,
@@ -25,8 +28,8 @@ for (const tls of [false, true]) {
     assert.ok(Number.isInteger(reply.uptime_s) && reply.uptime_s >= 0);
   });
 
-  Deno.test(`FleetCommandsClient.ping() to an offline device fails with DeviceOfflineError well under 1 s${over}`, async () => {
-    await using stack = await Stack.bringUp({ tls });
+  test(`FleetCommandsClient.ping() to an offline device fails with DeviceOfflineError well under 1 s`, async () => {
+    await using stack = await Stack.bringUp({ backend, tls });
     const client = new FleetCommandsClient(stack.operatorClient, {
       timeoutMs: 5000,
     });
@@ -42,8 +45,8 @@ for (const tls of [false, true]) {
     assert.ok(elapsedMs < 500, `took ${elapsedMs.toFixed(1)} ms`);
   });
 
-  Deno.test(`FleetCommandsClient.ping() reaches several devices at once${over}`, async () => {
-    await using stack = await Stack.bringUp({ devices: 3, tls });
+  test(`FleetCommandsClient.ping() reaches several devices at once`, async () => {
+    await using stack = await Stack.bringUp({ backend, devices: 3, tls });
     assert.equal(new Set(stack.deviceIds).size, 3);
     const client = new FleetCommandsClient(stack.operatorClient);
     const replies = await Promise.all(
@@ -52,8 +55,8 @@ for (const tls of [false, true]) {
     assert.deepEqual(replies.map((reply) => reply.device_id), stack.deviceIds);
   });
 
-  Deno.test(`FleetCommandsClient.ping() to an agent killed mid-test fails with DeviceOfflineError${over}`, async () => {
-    await using stack = await Stack.bringUp({ devices: 2, tls });
+  test(`FleetCommandsClient.ping() to an agent killed mid-test fails with DeviceOfflineError`, async () => {
+    await using stack = await Stack.bringUp({ backend, devices: 2, tls });
     const [victim, survivor] = stack.deviceIds;
     const client = new FleetCommandsClient(stack.operatorClient, {
       timeoutMs: 300,

@@ -390,6 +390,13 @@ export class Stack implements AsyncDisposable {
       case "local":
         parts = await bringUpLocal(namespace, options);
         break;
+      case "podman": {
+        // Loaded on demand: the manifests' schema library is large and
+        // warns about a deprecated Node module on load.
+        const { bringUpPodman } = await import("./_backend_podman.ts");
+        parts = await bringUpPodman(namespace(), options);
+        break;
+      }
       default:
         throw new StackBringUpError(
           `e2e-(${backend})`,

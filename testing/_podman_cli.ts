@@ -33,3 +33,10 @@ export async function runPodman(
   const output = await child.output();
   return { code: output.code, stdout: output.stdout, stderr: output.stderr };
 }
+
+/** `args` with the values of `--env NAME=VALUE` replaced by `***`, for messages. */
+export function redactEnv(args: readonly string[]): string[] {
+  return args.map((arg, index) =>
+    args[index - 1] === "--env" ? arg.replace(/=.*/s, "=***") : arg
+  );
+}

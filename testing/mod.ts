@@ -33,6 +33,7 @@ export * from "./nats_server_config.ts";
 export * from "./nats_server_process.ts";
 export * from "./podman_available.ts";
 export * from "./podman_service.ts";
+export * from "./podman_store.ts";
 export * from "./processes.ts";
 export * from "./temp_dir.ts";
 export * from "./wait.ts";

@@ -6,7 +6,7 @@
  */
 import { podmanAvailable } from "./podman_available.ts";
 import { renderContainersConf, renderStorageConf } from "./_podman_config.ts";
-import { type PodmanRun, runPodman } from "./_podman_cli.ts";
+import { type PodmanRun, redactEnv, runPodman } from "./_podman_cli.ts";
 import { removeLeftovers } from "./_podman_teardown.ts";
 import { findSetsid, NoSetsidError } from "./child_process.ts";
 export {
@@ -377,11 +377,6 @@ function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
 }
 
 /** `args` with the value of each `--env K=V` replaced by `***`. */
-function redactEnv(args: readonly string[]): string[] {
-  return args.map((arg, index) =>
-    args[index - 1] === "--env" ? arg.replace(/=.*/s, "=***") : arg
-  );
-}
 
 async function readTail(path: string, lines = 20): Promise<string> {
   const text = await Deno.readTextFile(path).catch(() => "");

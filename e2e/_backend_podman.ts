@@ -1,0 +1,267 @@
+/**
+ * The `podman` backend of `Stack`: the stack's Kubernetes manifests
+ * (`e2e/k8s/`), mapped for podman in the one place that does it
+ * (`adaptForPodman`), run by `podman kube play` in the toolkit's e2e podman
+ * store: nats-server and every agent in containers, built from local files
+ * (`e2e/images.ts`), NATS on loopback ports of this machine. Teardown:
+ * `podman kube down`, then the volumes it leaves and anything else
+ * labelled with the stack. Private to `e2e/`.
+ */
+import { connect } from "../nats/mod.ts";
+import { findNatsServer } from "../testing/nats_server_binary.ts";
+import type { Credentials } from "../testing/nats_server_config.ts";
+import { pickFreePort } from "../testing/free_port.ts";
+import { isExecutableFile } from "../testing/child_process.ts";
+import { PodmanStore } from "../testing/podman_store.ts";
+import { waitFor } from "../testing/wait.ts";
+import { type ReadyAgent, waitForAgent } from "./_agent_ready.ts";
+import { shellQuote, stackDebugBasics } from "./_debug_info.ts";
+import { provideStackImages } from "./_stack_images.ts";
+import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
+import {
+  allOrFirstError,
+  randomHex,
+  stackDeviceIds,
+  type StackParts,
+  stepRunner,
+} from "./_stack_parts.ts";
+import { adaptForPodman, type PodmanManifests } from "./k8s/podman.ts";
+import { renderStackConfigs } from "./k8s/configs.ts";
+import { renderStackManifests } from "./k8s/manifests.ts";
+import { toYaml } from "./k8s/yaml.ts";
+
+/** Brings up a stack on the `podman` backend; see the module doc. */
+export async function bringUpPodman(
+  namespace: string,
+  options: StackOptions,
+): Promise<StackParts> {
+  const keep = options.keep ?? Deno.env.get(FLEET_E2E_KEEP_ENV) === "1";
+  let dir: string | undefined;
+  const step = stepRunner(namespace, {
+    signal: options.signal,
+    onFailure: (name) => {
+      if (!keep || !dir) return;
+      console.error(
+        `[e2e] ${FLEET_E2E_KEEP_ENV}=1: bring-up of "${namespace}" failed at "${name}"; kept its pods and "${dir}"`,
+      );
+    },
+  });
+  if (options.tls) {
+    throw new RangeError(
+      `Cannot bring up e2e stack "${namespace}" on backend "podman" with tls: true: TLS runs on the local backend only so far`,
+    );
+  }
+  if (options.runtime === "podman") {
+    throw new RangeError(
+      `Cannot bring up e2e stack "${namespace}" on backend "podman" with runtime: "podman": agents in containers run without a container runtime (runtime_enabled = false); use backend "local" for logs and exec`,
+    );
+  }
+  await using resources = new AsyncDisposableStack();
+
+  const store = await step(
+    "find podman",
+    () => PodmanStore.open({ podman: options.podmanBin }),
+  );
+  const natsServer = await step("find nats-server", async () => {
+    const path = options.natsServerBin ?? await findNatsServer();
+    if (!(await isExecutableFile(path))) {
+      throw new Error(`nats-server "${path}" is not an executable file`);
+    }
+    return path;
+  });
+  const images = await step(
+    "provide the images",
+    () => provideStackImages(store, { natsServer }),
+  );
+  const stackDir = dir = await step(
+    "create the temp dir",
+    () => Deno.makeTempDir({ prefix: `fleet-${namespace}-` }),
+  );
+  if (!keep) {
+    resources.defer(() => Deno.remove(stackDir, { recursive: true }));
+  }
+
+  const admin: Credentials = { user: "admin", password: randomHex(16) };
+  const devices = stackDeviceIds(namespace, options.devices ?? 1).map(
+    (deviceId) => ({
+      deviceId,
+      user: `device-${deviceId}`,
+      password: randomHex(16),
+    }),
+  );
+  const configs = renderStackConfigs({
+    namespace,
+    admin,
+    devices,
+    heartbeatIntervalS: options.heartbeatIntervalS,
+  });
+  const manifests = renderStackManifests({
+    namespace,
+    agentImage: images.agent.reference,
+    natsImage: images.nats.reference,
+    ...configs,
+  });
+  const natsPort = pickFreePort();
+  let monitorPort = pickFreePort();
+  while (monitorPort === natsPort) monitorPort = pickFreePort();
+  const pod = adaptForPodman(manifests, { natsPort, monitorPort });
+  // It holds every password: readable by its owner only.
+  const file = `${stackDir}/stack.yaml`;
+  await step(
+    "write the manifests",
+    () => Deno.writeTextFile(file, toYaml(pod.objects), { mode: 0o600 }),
+  );
+
+  if (!keep) resources.defer(() => removePods(store, pod));
+  await step("podman kube play", () => store.podman(["kube", "play", file]));
+  await step(
+    "wait for nats-server",
+    () =>
+      waitFor("nats-server's /healthz", async () => {
+        const response = await fetch(pod.healthzUrl).catch(() => undefined);
+        await response?.body?.cancel();
+        return response?.ok === true;
+      }, { timeoutMs: options.readyTimeoutMs ?? 20_000, intervalMs: 50 }),
+  );
+  const operatorClient = await step(
+    "connect to NATS as admin",
+    () =>
+      connect({
+        servers: pod.natsUrl,
+        user: admin.user,
+        pass: admin.password,
+        name: `fleet-e2e operator ${namespace}`,
+      }),
+  );
+  resources.defer(() => operatorClient.close());
+
+  const agents = devices.map((device) =>
+    containerAgent(store, device.deviceId, pod.agentContainers[device.deviceId])
+  );
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const giveUp = new AbortController();
+  const stopWaiting = options.signal
+    ? AbortSignal.any([giveUp.signal, options.signal])
+    : giveUp.signal;
+  await step(
+    "wait for the agents to answer ping",
+    () =>
+      allOrFirstError(
+        agents.map((agent) =>
+          waitForAgent(operatorClient, agent, {
+            timeoutMs: readyTimeoutMs,
+            signal: stopWaiting,
+          }).catch((error) => {
+            giveUp.abort(error);
+            throw error;
+          })
+        ),
+      ),
+  );
+
+  const podmanCli = [
+    "env",
+    ...Object.entries(store.env).map(([k, v]) => `${k}=${shellQuote(v)}`),
+    "podman",
+    ...store.podmanArgs.map(shellQuote),
+  ].join(" ");
+  return {
+    backend: "podman",
+    namespace,
+    dir: stackDir,
+    keep,
+    natsUrl: pod.natsUrl,
+    operatorClient,
+    admin,
+    devices: new Map(devices.map((device) => [device.deviceId, {
+      user: device.user,
+      password: device.password,
+    }])),
+    resources: resources.move(),
+    async killAgent(deviceId) {
+      const container = pod.agentContainers[deviceId];
+      // Stopped, not killed: podman restarts a killed container of a
+      // Deployment (restart policy Always); `stop --time 0` sends SIGKILL
+      // at once after the stop signal and keeps it down.
+      await store.podman(["stop", "--time", "0", container]);
+    },
+    debugInfo() {
+      const basics = stackDebugBasics({
+        namespace,
+        keep,
+        dir: stackDir,
+        natsUrl: pod.natsUrl,
+        admin,
+        deviceIds: devices.map((device) => device.deviceId),
+      });
+      const lines = [
+        ...basics.lines,
+        `manifests: ${file} (podman kube play; the cluster's manifests, mapped by adaptForPodman)`,
+        `pods: ${podmanCli} pod ps --filter name=${namespace}`,
+        `logs nats-server: ${podmanCli} logs -f ${pod.natsContainer}`,
+        ...devices.map((device) =>
+          `logs agent: ${podmanCli} logs -f ${
+            pod.agentContainers[device.deviceId]
+          }`
+        ),
+      ];
+      if (keep) {
+        lines.push(
+          `clean up: ${podmanCli} kube down ${
+            shellQuote(file)
+          }; ${podmanCli} volume rm --force ${pod.volumes.join(" ")}; rm -rf ${
+            shellQuote(stackDir)
+          }`,
+        );
+      }
+      return lines.map((line) => `[e2e] ${line}`).join("\n");
+    },
+    release() {
+      // Pods run under conmon, in sessions of their own: nothing to let go.
+    },
+  };
+}
+
+/** An agent in container `container`, as `waitForAgent` sees it. */
+function containerAgent(
+  store: PodmanStore,
+  deviceId: string,
+  container: string,
+): ReadyAgent {
+  return {
+    deviceId,
+    // A container of a Deployment is restarted when it exits: the deadline
+    // decides, and the message shows its log.
+    exitStatus: undefined,
+    exited: new Promise(() => {}),
+    logPath: `podman logs ${container}`,
+    async logTail(lines = 20) {
+      const run = await store.podman(
+        ["logs", "--tail", String(lines), container],
+        { check: false },
+      );
+      const decoder = new TextDecoder();
+      return `${decoder.decode(run.stdout)}${decoder.decode(run.stderr)}`
+        .trimEnd();
+    },
+  };
+}
+
+/**
+ * Removes what `podman kube play` made: the pods with their containers
+ * (killed at once: `pod rm --force --time 0`, also for pods a failed play
+ * left half-made), then the ConfigMaps' volumes, which `kube down` would
+ * leave behind anyway.
+ */
+async function removePods(
+  store: PodmanStore,
+  pod: PodmanManifests,
+): Promise<void> {
+  await store.podman(
+    ["pod", "rm", "--force", "--ignore", "--time", "0", ...pod.pods],
+    { check: false },
+  );
+  await store.podman(["volume", "rm", "--force", ...pod.volumes], {
+    check: false,
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * The backends and transports the e2e ping suite runs on: with
+ * `FLEET_E2E_BACKEND` set, that backend only; else `local` (plain and
+ * mutual TLS) and `podman` (plain; ignored with a one-line reason without
+ * podman, never in CI: `FLEET_REQUIRE_PODMAN=1`). `k3d` runs only with
+ * `HARMONY_FLEET_E2E=1` and `k3d` and `kubectl` on PATH. Test-only.
+ */
+import { ignoreWithoutPodman } from "../testing/mod.ts";
+import type { StackBackend } from "./_stack_parts.ts";
+import { FLEET_E2E_BACKEND_ENV } from "./_stack_options.ts";
+
+/** One way to run a test. */
+export interface E2eVariant {
+  backend: StackBackend;
+  tls: boolean;
+  /** For the test's name: `""`, `" (mutual TLS)"`, `" (podman backend)"`, … */
+  label: string;
+  /** The test's `ignore`. */
+  ignore: boolean;
+}
+
+/** The variants to run; see the module doc. */
+export function e2eVariants(): E2eVariant[] {
+  const chosen = Deno.env.get(FLEET_E2E_BACKEND_ENV) as
+    | StackBackend
+    | undefined;
+  const all: E2eVariant[] = [
+    { backend: "local", tls: false, label: "", ignore: false },
+    { backend: "local", tls: true, label: " (mutual TLS)", ignore: false },
+    {
+      backend: "podman",
+      tls: false,
+      label: " (podman backend)",
+      ignore: chosen === "podman" ? false : ignoreOnce(),
+    },
+    {
+      backend: "k3d",
+      tls: false,
+      label: " (k3d backend)",
+      ignore: !k3dGateOpen(),
+    },
+  ];
+  return chosen === undefined
+    ? all.filter((variant) => variant.backend !== "k3d")
+    : all.filter((variant) => variant.backend === chosen);
+}
+
+let podmanIgnored: boolean | undefined;
+/** `ignoreWithoutPodman()`, its reason printed once per process. */
+function ignoreOnce(): boolean {
+  return podmanIgnored ??= ignoreWithoutPodman();
+}
+
+function k3dGateOpen(): boolean {
+  return Deno.env.get("HARMONY_FLEET_E2E") === "1" &&
+    onPath("k3d") && onPath("kubectl");
+}
+
+function onPath(binary: string): boolean {
+  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
+    try {
+      return Deno.statSync(`${dir}/${binary}`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
