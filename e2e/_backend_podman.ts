@@ -194,21 +194,23 @@ export async function bringUpPodman(
         admin,
         deviceIds: devices.map((device) => device.deviceId),
       });
+      // The store's podman command is long: one alias, used below.
+      const p = "fleet-e2e-podman";
       const lines = [
         ...basics.lines,
         `manifests: ${file} (podman kube play; the cluster's manifests, mapped by adaptForPodman)`,
-        `pods: ${podmanCli} pod ps --filter name=${namespace}`,
-        `logs nats-server: ${podmanCli} logs -f ${pod.natsContainer}`,
+        `podman: alias ${p}=${shellQuote(podmanCli)}`,
+        `pods: ${p} pod ps --filter name=${namespace}`,
+        `logs nats-server: ${p} logs -f ${pod.natsContainer}`,
         ...devices.map((device) =>
-          `logs agent: ${podmanCli} logs -f ${
-            pod.agentContainers[device.deviceId]
-          }`
+          `logs agent: ${p} logs -f ${pod.agentContainers[device.deviceId]}`
         ),
       ];
       if (keep) {
+        // In full, so it works in any shell.
         lines.push(
-          `clean up: ${podmanCli} kube down ${
-            shellQuote(file)
+          `clean up: ${podmanCli} pod rm --force --time 0 ${
+            pod.pods.join(" ")
           }; ${podmanCli} volume rm --force ${pod.volumes.join(" ")}; rm -rf ${
             shellQuote(stackDir)
           }`,
