@@ -20,12 +20,24 @@ export interface StackOptions {
    */
   devices?: number;
   /**
-   * `"local"`: a nats-server process and agent processes. `"k3d"` is not
-   * implemented yet.
+   * `"local"`: a nats-server process and agent processes. `"podman"`: the
+   * stack's manifests under `podman kube play`. `"k3d"`: the manifests in
+   * a fresh namespace of the k3d cluster `fleet-e2e` (created when
+   * missing), or of the kubeconfig's current cluster with `images`.
    *
    * @default {"local"}
    */
   backend?: StackBackend;
+  /**
+   * Backend `"k3d"`: the agent and nats-server images by registry
+   * reference, pulled by the cluster (`imagePullPolicy: IfNotPresent`), so
+   * any cluster of the kubeconfig's current context works: no k3d, no
+   * local build, no import. Without it the local images are built and
+   * imported into k3d cluster `fleet-e2e` (`imagePullPolicy: Never`).
+   *
+   * @default {undefined (local images, sideloaded)}
+   */
+  images?: { agent: string; nats: string };
   /**
    * The nats-server binary.
    *
