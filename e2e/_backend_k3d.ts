@@ -190,7 +190,17 @@ export async function bringUpK3d(
     () => Deno.writeTextFile(file, toYaml(objects), { mode: 0o600 }),
   );
 
-  if (!keep) resources.defer(() => deleteNamespace(client, namespace));
+  if (!keep) {
+    resources.defer(async () => {
+      // Teardown never throws over the bring-up's own error; a namespace
+      // left behind carries the stack's labels and is named here.
+      await deleteNamespace(client, namespace).catch((error) =>
+        console.error(
+          `[e2e] could not delete namespace "${namespace}" (${error.message}); delete it with: kubectl --context ${client.context} delete namespace ${namespace} --wait=false`,
+        )
+      );
+    });
+  }
   await step("apply the manifests", () => applyObjects(client, objects));
   const agentDeployments = new Map(
     devices.map((device, index) => {

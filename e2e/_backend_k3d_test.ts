@@ -342,3 +342,14 @@ Deno.test("bringUpK3d() debugInfo() gives the kubectl commands; keep leaves the 
   assert.equal((await s.kubectl.log()).at(-1), "stopped");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("bringUpK3d() reports the bring-up's error, not a teardown's, when the namespace cannot be deleted either", async () => {
+  await using s = await standIns();
+  s.api.refuseKind = "Namespace";
+  s.api.refuseDelete = true;
+  await assert.rejects(bringUp(s.seams), (error) => {
+    assert.ok(error instanceof StackBringUpError);
+    assert.equal(error.step, "apply the manifests");
+    return true;
+  });
+});

@@ -51,9 +51,10 @@ export interface StackOptions {
    */
   keep?: boolean;
   /**
-   * How long each agent may take to answer its first ping.
+   * How long each agent may take to answer its first ping (on `k3d`,
+   * also how long the Deployments may take to be available).
    *
-   * @default {20_000}
+   * @default {20_000; 120_000 on k3d}
    */
   readyTimeoutMs?: number;
   /**

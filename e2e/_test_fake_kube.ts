@@ -41,8 +41,10 @@ export class FakeKubeApi implements AsyncDisposable {
   available = true;
   /** The data of ConfigMap kube-system/harmony-fleet-e2e-images, if any. */
   imageRecord: Record<string, string> | undefined;
-  /** Answer this status to applies of objects of this kind. */
+  /** Refuse (422) applies of objects of this kind. */
   refuseKind: string | undefined;
+  /** Refuse (403) deleting namespaces. */
+  refuseDelete = false;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #deletedSelectors = new Set<string>();
 
@@ -224,6 +226,16 @@ export class FakeKubeApi implements AsyncDisposable {
     }
     match = path.match(/^\/api\/v1\/namespaces\/([^/]+)$/);
     if (match && request.method === "DELETE") {
+      if (this.refuseDelete) {
+        return json({
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          message: "deleting namespaces is refused by the stand-in",
+          reason: "Forbidden",
+          code: 403,
+        }, 403);
+      }
       return json({
         kind: "Namespace",
         apiVersion: "v1",
