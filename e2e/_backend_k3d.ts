@@ -6,9 +6,10 @@
  * Images built from local files (`e2e/images.ts`) are imported with `k3d
  * image import` unless the cluster's record (ConfigMap
  * `kube-system/harmony-fleet-e2e-images`) says they are there: their tags
- * are content hashes, so a warm run imports nothing. Every object goes
- * through the Kubernetes API (`@kubernetes/client-node`, server-side
- * apply), the namespace first; readiness has a deadline naming what is not
+ * are content hashes, so a warm run imports nothing (creation and import
+ * under a file lock, so parallel test processes do each once). Every
+ * object goes through the Kubernetes API (`@kubernetes/client-node`,
+ * server-side apply), the namespace first; readiness has a deadline naming what is not
  * ready; NATS is reached by `kubectl port-forward svc/nats` on a loopback
  * port. Teardown: the operator connection, the port-forward, then the
  * namespace is deleted without waiting for it (it garbage-collects).
@@ -108,10 +109,6 @@ export async function bringUpK3d(
   let store: PodmanStore | undefined;
   let local: K3dImages | undefined;
   if (byReference === undefined) {
-    await step(
-      `find or create the k3d cluster "${K3D_CLUSTER}"`,
-      () => k3d.ensureCluster(K3D_CLUSTER),
-    );
     local = await step("provide the images", async () => {
       if (seams.provideImages) return await seams.provideImages();
       store = await PodmanStore.open({ podman: options.podmanBin });
@@ -119,6 +116,10 @@ export async function bringUpK3d(
       const images = await provideStackImages(store, { natsServer });
       return { agent: images.agent.reference, nats: images.nats.reference };
     });
+    await step(
+      `find or create the k3d cluster "${K3D_CLUSTER}"`,
+      () => clusterLock(store, () => k3d.ensureCluster(K3D_CLUSTER)),
+    );
   }
   const context = seams.context ??
     (byReference === undefined ? k3dContext(K3D_CLUSTER) : undefined);
@@ -143,21 +144,22 @@ export async function bringUpK3d(
   if (byReference === undefined) {
     await step(
       `import the images into k3d cluster "${K3D_CLUSTER}"`,
-      async () => {
-        const known = await importedImages(client);
-        const missing = [images.agent, images.nats].filter((ref) =>
-          !known.has(ref)
-        );
-        if (missing.length === 0) return;
-        const archive = `${stackDir}/images.tar`;
-        const exportImages = seams.exportImages ??
-          ((refs: string[], path: string) =>
-            podmanSave(store ?? undefined, options.podmanBin, refs, path));
-        await exportImages(missing, archive);
-        await k3d.importImages(K3D_CLUSTER, [archive]);
-        await Deno.remove(archive);
-        await recordImportedImages(client, missing);
-      },
+      () =>
+        clusterLock(store, async () => {
+          const known = await importedImages(client);
+          const missing = [images.agent, images.nats].filter((ref) =>
+            !known.has(ref)
+          );
+          if (missing.length === 0) return;
+          const archive = `${stackDir}/images.tar`;
+          const exportImages = seams.exportImages ??
+            ((refs: string[], path: string) =>
+              podmanSave(store ?? undefined, options.podmanBin, refs, path));
+          await exportImages(missing, archive);
+          await k3d.importImages(K3D_CLUSTER, [archive]);
+          await Deno.remove(archive);
+          await recordImportedImages(client, missing);
+        }),
     );
   }
 
@@ -364,6 +366,19 @@ function podAgent(
       deploymentLogTail(client, namespace, deployment.labels, lines)
         .catch((error) => `(no log: ${error.message})`),
   };
+}
+
+/**
+ * Runs `fn` holding the lock of the shared cluster (a file lock in the
+ * toolkit's podman store), so parallel test processes create the cluster
+ * once and import an image once. Without a store (images given by a
+ * test's stand-in) there is nothing to share.
+ */
+function clusterLock<T>(
+  store: PodmanStore | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return store ? store.withLock(`k3d-${K3D_CLUSTER}`, fn) : fn();
 }
 
 /** `podman save` of `references` into one docker archive at `path`. */
