@@ -20,12 +20,24 @@ export interface StackOptions {
    */
   devices?: number;
   /**
-   * `"local"`: a nats-server process and agent processes. `"k3d"` is not
-   * implemented yet.
+   * `"local"`: a nats-server process and agent processes. `"podman"`: the
+   * stack's manifests under `podman kube play`. `"k3d"`: the manifests in
+   * a fresh namespace of the k3d cluster `fleet-e2e` (created when
+   * missing), or of the kubeconfig's current cluster with `images`.
    *
    * @default {"local"}
    */
   backend?: StackBackend;
+  /**
+   * Backend `"k3d"`: the agent and nats-server images by registry
+   * reference, pulled by the cluster (`imagePullPolicy: IfNotPresent`), so
+   * any cluster of the kubeconfig's current context works: no k3d, no
+   * local build, no import. Without it the local images are built and
+   * imported into k3d cluster `fleet-e2e` (`imagePullPolicy: Never`).
+   *
+   * @default {undefined (local images, sideloaded)}
+   */
+  images?: { agent: string; nats: string };
   /**
    * The nats-server binary.
    *
@@ -39,9 +51,10 @@ export interface StackOptions {
    */
   keep?: boolean;
   /**
-   * How long each agent may take to answer its first ping.
+   * How long each agent may take to answer its first ping (on `k3d`,
+   * also how long the Deployments may take to be available).
    *
-   * @default {20_000}
+   * @default {20_000; 120_000 on k3d}
    */
   readyTimeoutMs?: number;
   /**

@@ -2,12 +2,14 @@
  * The backends and transports the e2e ping suite runs on: with
  * `FLEET_E2E_BACKEND` set, that backend only; else `local` (plain and
  * mutual TLS) and `podman` (plain; ignored with a one-line reason without
- * podman, never in CI: `FLEET_REQUIRE_PODMAN=1`). `k3d` runs only with
- * `HARMONY_FLEET_E2E=1` and `k3d` and `kubectl` on PATH. Test-only.
+ * podman, never in CI: `FLEET_REQUIRE_PODMAN=1`), and `k3d` when its gate
+ * is open (`HARMONY_FLEET_E2E=1`, `k3d` and `kubectl` on PATH; else one
+ * line says why). Test-only.
  */
 import { ignoreWithoutPodman } from "../testing/mod.ts";
 import type { StackBackend } from "./_stack_parts.ts";
 import { FLEET_E2E_BACKEND_ENV } from "./_stack_options.ts";
+import { ignoreWithoutK3d } from "./_test_k3d_gate.ts";
 
 /** One way to run a test. */
 export interface E2eVariant {
@@ -37,11 +39,12 @@ export function e2eVariants(): E2eVariant[] {
       backend: "k3d",
       tls: false,
       label: " (k3d backend)",
-      ignore: !k3dGateOpen(),
+      ignore: ignoreWithoutK3d(),
     },
   ];
   return chosen === undefined
-    ? all.filter((variant) => variant.backend !== "k3d")
+    // k3d only when its gate is open: a cluster is not there by default.
+    ? all.filter((variant) => variant.backend !== "k3d" || !variant.ignore)
     : all.filter((variant) => variant.backend === chosen);
 }
 
@@ -49,19 +52,4 @@ let podmanIgnored: boolean | undefined;
 /** `ignoreWithoutPodman()`, its reason printed once per process. */
 function ignoreOnce(): boolean {
   return podmanIgnored ??= ignoreWithoutPodman();
-}
-
-function k3dGateOpen(): boolean {
-  return Deno.env.get("HARMONY_FLEET_E2E") === "1" &&
-    onPath("k3d") && onPath("kubectl");
-}
-
-function onPath(binary: string): boolean {
-  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
-    try {
-      return Deno.statSync(`${dir}/${binary}`).isFile;
-    } catch {
-      return false;
-    }
-  });
 }

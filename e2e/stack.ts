@@ -28,7 +28,6 @@ import {
   randomHex,
   STACK_BACKENDS,
   type StackBackend,
-  StackBringUpError,
   type StackParts,
 } from "./_stack_parts.ts";
 import { bringUpLocal } from "./_backend_local.ts";
@@ -385,7 +384,7 @@ export class Stack implements AsyncDisposable {
       );
     }
     const namespace = () => `e2e-${randomHex(4)}`;
-    let parts: StackParts;
+    let parts!: StackParts;
     switch (backend as StackBackend) {
       case "local":
         parts = await bringUpLocal(namespace, options);
@@ -397,16 +396,12 @@ export class Stack implements AsyncDisposable {
         parts = await bringUpPodman(namespace(), options);
         break;
       }
-      default:
-        throw new StackBringUpError(
-          `e2e-(${backend})`,
-          `backend "${backend}"`,
-          {
-            cause: new Error(
-              `the "${backend}" backend is not implemented yet; use backend: "local"`,
-            ),
-          },
-        );
+      case "k3d": {
+        // Loaded on demand, as the podman backend, with client-node too.
+        const { bringUpK3d } = await import("./_backend_k3d.ts");
+        parts = await bringUpK3d(namespace(), options);
+        break;
+      }
     }
     const stack = new Stack(parts);
     if (stack.keep) stack.printDebugInfo();

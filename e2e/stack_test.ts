@@ -175,12 +175,18 @@ Deno.test("Stack.bringUp() rejects an unknown backend, also one from FLEET_E2E_B
   }
 });
 
-Deno.test("Stack.bringUp() rejects the k3d backend as not implemented yet", async () => {
-  await assert.rejects(Stack.bringUp({ backend: "k3d" }), (error) => {
-    assert.ok(error instanceof StackBringUpError);
-    assert.match(error.message, /"k3d" backend is not implemented yet/);
-    return true;
-  });
+Deno.test("Stack.bringUp() dispatches the k3d backend, which checks its options before touching any cluster", async () => {
+  await assert.rejects(
+    Stack.bringUp({ backend: "k3d", tls: true }),
+    (error) => {
+      assert.ok(error instanceof RangeError);
+      assert.match(
+        error.message,
+        /^Cannot bring up e2e stack "e2e-[0-9a-f]{8}" on backend "k3d" with tls: true: TLS runs on the local backend only so far$/,
+      );
+      return true;
+    },
+  );
 });
 
 Deno.test("Stack.debugInfo() gives ready-to-paste commands", async () => {
