@@ -275,15 +275,50 @@ async function removePods(
   });
   // One podman call per pod, side by side: now and then podman 4.3 takes
   // 3.3 s to remove a pod whose containers have exited (seen, not
-  // explained); side by side that happens once per teardown at most.
-  await Promise.all(
-    pod.pods.map((name) =>
-      store.podman(["pod", "rm", "--force", "--ignore", "--time", "0", name], {
-        check: false,
-      })
-    ),
+  // explained); side by side that happens once per teardown at most. What
+  // a first attempt leaves is tried again, and what stays is an error.
+  let left: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await Promise.all(
+      pod.pods.map((name) =>
+        store.podman(
+          ["pod", "rm", "--force", "--ignore", "--time", "0", name],
+          {
+            check: false,
+          },
+        )
+      ),
+    );
+    await store.podman(["volume", "rm", "--force", ...pod.volumes], {
+      check: false,
+    });
+    left = await leftOf(store, pod);
+    if (left.length === 0) return;
+  }
+  throw new Error(
+    `Cannot remove the podman backend's ${
+      left.join(", ")
+    }: still there after 3 attempts`,
   );
-  await store.podman(["volume", "rm", "--force", ...pod.volumes], {
-    check: false,
-  });
+}
+
+/** Which of the stack's pods and volumes are still in the store. */
+async function leftOf(
+  store: PodmanStore,
+  pod: PodmanManifests,
+): Promise<string[]> {
+  const names = async (args: string[]) => {
+    const run = await store.podman(args, { check: false });
+    return new TextDecoder().decode(run.stdout).split("\n");
+  };
+  const pods = new Set(await names(["pod", "ps", "--format", "{{.Name}}"]));
+  const volumes = new Set(
+    await names(["volume", "ls", "--format", "{{.Name}}"]),
+  );
+  return [
+    ...pod.pods.filter((name) => pods.has(name)).map((name) => `pod "${name}"`),
+    ...pod.volumes.filter((name) => volumes.has(name)).map((name) =>
+      `volume "${name}"`
+    ),
+  ];
 }

@@ -28,7 +28,7 @@ export interface PodmanStoreOptions {
    * a temporary file system, so a reboot starts it afresh, as podman
    * expects.
    *
-   * @default {`$TMPDIR/harmony-fleet-podman-e2e-<uid>` (TMPDIR: /tmp)}
+   * @default {`$TMPDIR/harmony-fleet-podman-e2e-<uid>-<8 hex of root>` (TMPDIR: /tmp)}
    */
   runDir?: string;
 }
@@ -83,10 +83,10 @@ export class PodmanStore {
       );
     }
     const root = options.root ?? `${fleetCacheDir()}/podman-e2e`;
+    // One run dir per storage: two storages must never share a runroot.
+    const tmp = Deno.env.get("TMPDIR") || "/tmp";
     const runDir = options.runDir ??
-      `${
-        Deno.env.get("TMPDIR") || "/tmp"
-      }/harmony-fleet-podman-e2e-${Deno.uid()}`;
+      `${tmp}/harmony-fleet-podman-e2e-${Deno.uid()}-${await shortHash(root)}`;
     const dirs = {
       root: `${root}/storage`,
       runroot: `${runDir}/runroot`,
@@ -168,4 +168,14 @@ async function writeIfChanged(path: string, text: string): Promise<void> {
     await Deno.writeTextFile(temp, text, { mode: 0o600 });
     await Deno.rename(temp, path);
   }
+}
+
+/** 8 hex digits of the SHA-256 of `text`. */
+async function shortHash(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(text),
+  );
+  return [...new Uint8Array(digest).slice(0, 4)]
+    .map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
