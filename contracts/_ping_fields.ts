@@ -1,14 +1,25 @@
 // The fields a ping reply and a heartbeat share, checked. Private to contracts/.
 import { deviceIdProblem } from "./device_id.ts";
-import { Runtime } from "./messages.ts";
+import { Runtime } from "./runtime.ts";
 import { PayloadError } from "./payload_error.ts";
-import type { PingReply } from "./verbs/ping.ts";
 import {
   type JsonObject,
   nonNegativeIntegerField,
   oneOfField,
   stringField,
 } from "./_shape.ts";
+
+/** Reply of an agent to `ping`. Wire field names are snake_case. */
+export interface PingReply {
+  /** The id of the device whose agent answered. */
+  device_id: string;
+  /** Version of the agent software. */
+  agent_version: string;
+  /** Whole seconds since the agent started. */
+  uptime_s: number;
+  /** The agent's container runtime. */
+  runtime: Runtime;
+}
 
 const RUNTIMES = Object.values(Runtime);
 

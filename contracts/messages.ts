@@ -1,24 +1,7 @@
 import type { ErrorKind } from "./error_kinds.ts";
-import type { PingReply } from "./verbs/ping.ts";
+import type { PingReply } from "./_ping_fields.ts";
 
-/**
- * What an agent reports as its container runtime.
- *
- * @example
- * ```ts
- * import { Runtime } from "@harmony/fleet/contracts";
- * Runtime.Disabled; // "disabled"
- * ```
- */
-export const Runtime = {
-  /** The agent manages podman containers. */
-  Podman: "podman",
-  /** `runtime_enabled = false`: no container runtime; container verbs answer `unsupported`. */
-  Disabled: "disabled",
-} as const;
-
-/** One of the values of {@linkcode Runtime}. */
-export type Runtime = typeof Runtime[keyof typeof Runtime];
+export { Runtime } from "./runtime.ts";
 
 /** Body of every error reply; the headers carry the same code and message. */
 export interface ErrorReply {

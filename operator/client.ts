@@ -10,7 +10,11 @@ import {
   type StreamingVerb,
   Verb,
 } from "../contracts/mod.ts";
-import { type CommandStream, openCommandStream } from "./command_stream.ts";
+import {
+  type CommandStream,
+  openCommandStream,
+  type StreamCommandOptions,
+} from "./command_stream.ts";
 import {
   collectExec,
   type ExecOptions,
@@ -69,25 +73,7 @@ export interface CommandOptions {
   signal?: AbortSignal;
 }
 
-/** Per-call options of the {@linkcode FleetCommandsClient} streaming commands. */
-export interface StreamCommandOptions {
-  /**
-   * The request's deadline is now + this, in milliseconds: a stream that
-   * does not follow must end by then (it ends `deadline` on the agent);
-   * a `follow` stream is bounded by keepalives instead. Checked and
-   * rounded as the client's `timeoutMs`.
-   *
-   * @default {the client's `timeoutMs`}
-   */
-  timeoutMs?: number;
-  /**
-   * Aborting it sends `cancel` at once; the loop then throws
-   * `signal.reason`.
-   *
-   * @default {undefined}
-   */
-  signal?: AbortSignal;
-}
+export type { StreamCommandOptions } from "./command_stream.ts";
 
 /** Turns a success reply body into the verb's reply, or throws `PayloadError`. */
 type ReplyDecoder<T> = (data: Uint8Array, deviceId: string) => T;

@@ -38,6 +38,26 @@ import {
 } from "./errors.ts";
 import { checkTimeoutMs } from "./timeout.ts";
 
+/** Per-call options of the `FleetCommandsClient` streaming commands. */
+export interface StreamCommandOptions {
+  /**
+   * The request's deadline is now + this, in milliseconds: a stream that
+   * does not follow must end by then (it ends `deadline` on the agent);
+   * a `follow` stream is bounded by keepalives instead. Checked and
+   * rounded as the client's `timeoutMs`.
+   *
+   * @default {the client's `timeoutMs`}
+   */
+  timeoutMs?: number;
+  /**
+   * Aborting it sends `cancel` at once; the loop then throws
+   * `signal.reason`.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
 /** What {@linkcode openCommandStream} sends: a streaming verb's request to one device. */
 export interface StreamCommand<V extends StreamingVerb = StreamingVerb> {
   /** The device; checked before anything is sent. */

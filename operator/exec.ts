@@ -11,8 +11,7 @@ import {
   optionRangeError,
   optionTypeError,
 } from "./_options.ts";
-import type { StreamCommandOptions } from "./client.ts";
-import type { CommandStream } from "./command_stream.ts";
+import type { CommandStream, StreamCommandOptions } from "./command_stream.ts";
 import { type ExecOutput, StreamEndedEarlyError } from "./errors.ts";
 
 /**

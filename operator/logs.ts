@@ -6,7 +6,7 @@ import {
   type OptionContext,
   optionRangeError,
 } from "./_options.ts";
-import type { StreamCommandOptions } from "./client.ts";
+import type { StreamCommandOptions } from "./command_stream.ts";
 
 /** Options of `FleetCommandsClient.logs()`: which log, how much, and the call's own. */
 export interface LogsOptions extends StreamCommandOptions {

@@ -1,24 +1,13 @@
-import type { Runtime } from "../messages.ts";
 import { parseJsonObject, requestObject } from "../_shape.ts";
-import { pingReplyFields } from "../_ping_fields.ts";
+import { type PingReply, pingReplyFields } from "../_ping_fields.ts";
+
+export type { PingReply } from "../_ping_fields.ts";
 import type { VerbSpec } from "./verb_spec.ts";
 
 /** Body of a `ping` request. The body may also be empty. */
 export interface PingRequest {
   /** Always `"ping"`. */
   verb: "ping";
-}
-
-/** Reply of an agent to `ping`. Wire field names are snake_case. */
-export interface PingReply {
-  /** The id of the device whose agent answered. */
-  device_id: string;
-  /** Version of the agent software. */
-  agent_version: string;
-  /** Whole seconds since the agent started. */
-  uptime_s: number;
-  /** The agent's container runtime. */
-  runtime: Runtime;
 }
 
 /**
