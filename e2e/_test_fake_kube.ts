@@ -355,7 +355,10 @@ printf '%s\\n' "$*" >> '${log}'
 trap 'kill $pid 2>/dev/null; echo stopped >> '"'${log}'"'; exit 0' TERM
 echo 'Forwarding from 127.0.0.1:${options.port} -> 4222'
 echo 'Forwarding from [::1]:${options.port} -> 4222'
-sleep 3600 &
+# Its own output elsewhere: were it orphaned by a SIGTERM between the
+# next two lines, it must not hold our stdout open (the reader would wait
+# for it).
+sleep 3600 >/dev/null 2>&1 &
 pid=$!
 wait $pid
 `,
