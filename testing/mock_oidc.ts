@@ -7,7 +7,6 @@ import {
   generateKeyPair,
   importJWK,
   type JWK,
-  type JWTPayload,
   SignJWT,
 } from "jose";
 
@@ -35,7 +34,7 @@ export interface MockOidcIssuerOptions {
 }
 
 /** Options of {@linkcode MockOidcIssuer.mint}. */
-export interface MintOptions {
+export interface MockOidcMintOptions {
   /** The `sub` claim, e.g. `"device-d-17"` or an operator subject. */
   subject: string;
   /**
@@ -83,10 +82,44 @@ export interface MockOidcTokenResponse {
   expires_in: number;
 }
 
+/** A public key as `/jwks.json` serves it (an EC or RSA JWK). */
+export type MockOidcPublicJwk = {
+  /** The key id tokens name in their header. */
+  kid: string;
+  /** The key's algorithm. */
+  alg: MockOidcAlgorithm;
+  /** Always `"sig"`. */
+  use: "sig";
+  /** `"EC"` or `"RSA"`. */
+  kty: string;
+  /** The other public JWK members (`crv`, `x`, `y` or `n`, `e`). */
+  [member: string]: unknown;
+};
+
+/** The claims of a token {@linkcode MockOidcIssuer.mint} makes. */
+export type MockOidcClaims = {
+  /** Issuer. */
+  iss: string;
+  /** Subject. */
+  sub: string;
+  /** Audience. */
+  aud: string | string[];
+  /** Issued at, seconds since the epoch. */
+  iat: number;
+  /** Not before, seconds since the epoch. */
+  nbf: number;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+  /** A random token id. */
+  jti: string;
+};
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+
 interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
-  publicJwk: JWK;
+  privateKey: PrivateKey;
+  publicJwk: MockOidcPublicJwk;
 }
 
 /**
@@ -190,12 +223,12 @@ export class MockOidcIssuer implements AsyncDisposable {
   }
 
   /** The public keys `/jwks.json` serves, oldest first. */
-  jwks(): { keys: JWK[] } {
+  jwks(): { keys: MockOidcPublicJwk[] } {
     return { keys: this.#keys.map((key) => ({ ...key.publicJwk })) };
   }
 
   /** The claims {@linkcode MockOidcIssuer.mint} signs for `options`. */
-  claims(options: MintOptions): JWTPayload {
+  claims(options: MockOidcMintOptions): MockOidcClaims {
     if (typeof options.subject !== "string" || options.subject === "") {
       throw new TypeError(
         `Cannot mint a token: subject must be a non-empty string, got ${
@@ -234,7 +267,7 @@ export class MockOidcIssuer implements AsyncDisposable {
    * const expired = await issuer.mint({ subject: "device-d-1", lifetimeS: -60 });
    * ```
    */
-  async mint(options: MintOptions): Promise<string> {
+  async mint(options: MockOidcMintOptions): Promise<string> {
     const key = this.#keys[this.#keys.length - 1];
     return await new SignJWT(this.claims(options))
       .setProtectedHeader({
@@ -344,8 +377,9 @@ export class MockOidcIssuer implements AsyncDisposable {
 async function makeKey(algorithm: MockOidcAlgorithm): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(algorithm);
   const kid = crypto.randomUUID();
-  const publicJwk = {
+  const publicJwk: MockOidcPublicJwk = {
     ...await exportJWK(publicKey),
+    kty: algorithm === "ES256" ? "EC" : "RSA",
     kid,
     alg: algorithm,
     use: "sig",
@@ -371,7 +405,7 @@ function base64url(value: unknown): string {
  */
 export function mintNoneAlgToken(
   issuer: MockOidcIssuer,
-  options: MintOptions,
+  options: MockOidcMintOptions,
 ): string {
   const header = { alg: "none", typ: "JWT", kid: issuer.currentKid };
   return `${base64url(header)}.${base64url(issuer.claims(options))}.`;
@@ -391,10 +425,13 @@ export function mintNoneAlgToken(
  */
 export async function mintPublicKeyHmacToken(
   issuer: MockOidcIssuer,
-  options: MintOptions,
+  options: MockOidcMintOptions,
 ): Promise<string> {
   const jwk = issuer.jwks().keys.at(-1)!;
-  const publicKey = await importJWK(jwk, issuer.algorithm) as CryptoKey;
+  const publicKey = await importJWK(jwk as JWK, issuer.algorithm);
+  if (publicKey instanceof Uint8Array) {
+    throw new TypeError("Cannot read the issuer's public key");
+  }
   const secret = new TextEncoder().encode(await exportSPKI(publicKey));
   return await new SignJWT(issuer.claims(options))
     .setProtectedHeader({ alg: "HS256", typ: "JWT", kid: issuer.currentKid })
@@ -415,7 +452,7 @@ export async function mintPublicKeyHmacToken(
  */
 export async function mintForeignKeyToken(
   issuer: MockOidcIssuer,
-  options: MintOptions,
+  options: MockOidcMintOptions,
 ): Promise<string> {
   const { privateKey } = await generateKeyPair(issuer.algorithm);
   return await new SignJWT(issuer.claims(options))
@@ -441,7 +478,7 @@ export async function mintForeignKeyToken(
  */
 export function mintUnknownKidToken(
   issuer: MockOidcIssuer,
-  options: MintOptions,
+  options: MockOidcMintOptions,
 ): Promise<string> {
   return issuer.mint({ ...options, kid: `unknown-${crypto.randomUUID()}` });
 }

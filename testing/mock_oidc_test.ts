@@ -5,6 +5,7 @@ import {
   errors,
   exportSPKI,
   importJWK,
+  type JWK,
   jwtVerify,
 } from "jose";
 import {
@@ -219,10 +220,9 @@ Deno.test("mintPublicKeyHmacToken() makes an HS256 token keyed with the public k
   const token = await mintPublicKeyHmacToken(issuer, { subject: SUBJECT });
   // It is the real attack: a verifier that let the token pick HS256 with the
   // public key as the secret would accept it.
-  const publicKey = await importJWK(issuer.jwks().keys[0], "ES256");
-  const pem = new TextEncoder().encode(
-    await exportSPKI(publicKey as CryptoKey),
-  );
+  const publicKey = await importJWK(issuer.jwks().keys[0] as JWK, "ES256");
+  assert.ok(!(publicKey instanceof Uint8Array));
+  const pem = new TextEncoder().encode(await exportSPKI(publicKey));
   await jwtVerify(token, pem, {
     issuer: issuer.url,
     audience: issuer.audience,
@@ -246,7 +246,7 @@ Deno.test("mintUnknownKidToken() makes a token with a kid not in the JWKS that i
   await using issuer = await MockOidcIssuer.start();
   const token = await mintUnknownKidToken(issuer, { subject: SUBJECT });
   // Signed by the issuer's real key: only the kid is wrong.
-  const publicKey = await importJWK(issuer.jwks().keys[0], "ES256");
+  const publicKey = await importJWK(issuer.jwks().keys[0] as JWK, "ES256");
   await jwtVerify(token, publicKey, {
     issuer: issuer.url,
     audience: issuer.audience,
