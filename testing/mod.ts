@@ -27,6 +27,7 @@ export * from "./agent_process.ts";
 export * from "./blackhole.ts";
 export * from "./child_process.ts";
 export * from "./free_port.ts";
+export * from "./mock_oidc.ts";
 export * from "./nats_permissions.ts";
 export * from "./nats_server_binary.ts";
 export * from "./nats_server_config.ts";
