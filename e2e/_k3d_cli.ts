@@ -37,12 +37,14 @@ export class K3dCli {
   async run(args: readonly string[]): Promise<string> {
     let output: Deno.CommandOutput;
     try {
-      output = await new Deno.Command(this.bin, {
-        args: [...args],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      output = await spawnRetryingBusy(() =>
+        new Deno.Command(this.bin, {
+          args: [...args],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output()
+      );
     } catch (cause) {
       throw new K3dError(
         args,
@@ -116,4 +118,22 @@ export class K3dCli {
 /** The kubeconfig context k3d makes for cluster `name`: `k3d-<name>`. */
 export function k3dContext(name: string): string {
   return `k3d-${name}`;
+}
+
+/**
+ * Runs `spawn`, again up to twice when exec says "Text file busy": a binary
+ * just written (a fresh install, or a test's stand-in) is busy while a
+ * process forked meanwhile still holds it open for writing.
+ */
+async function spawnRetryingBusy<T>(spawn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await spawn();
+    } catch (error) {
+      const busy = error instanceof Error &&
+        /Text file busy|os error 26/.test(error.message);
+      if (!busy || attempt === 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
 }
