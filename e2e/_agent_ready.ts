@@ -13,6 +13,7 @@ import {
 } from "../contracts/mod.ts";
 import type { AgentProcess } from "../testing/agent_process.ts";
 import { timer } from "../testing/child_process.ts";
+import { allOrFirstError } from "./_stack_parts.ts";
 
 /** Between pings while neither a heartbeat nor an answer has come. */
 const POLL_MS = 50;
@@ -173,4 +174,30 @@ function pingReplyOf(deviceId: string, data: Uint8Array): PingReply {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Waits for every agent as {@linkcode waitForAgent} does, all at once; the
+ * first that fails stops the others' waiting, and it settles only once
+ * every wait has (`allOrFirstError`), so nothing still runs when the
+ * caller tears down.
+ */
+export async function waitForAgents(
+  nc: NatsConnection,
+  agents: readonly ReadyAgent[],
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
+  const giveUp = new AbortController();
+  const signal = options.signal
+    ? AbortSignal.any([giveUp.signal, options.signal])
+    : giveUp.signal;
+  const waits = agents.map((agent) =>
+    waitForAgent(nc, agent, { timeoutMs: options.timeoutMs, signal }).catch(
+      (error) => {
+        giveUp.abort(error);
+        throw error;
+      },
+    )
+  );
+  await allOrFirstError(waits);
 }

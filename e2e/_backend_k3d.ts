@@ -17,9 +17,8 @@
  */
 import { connect } from "../nats/mod.ts";
 import { findNatsServer } from "../testing/nats_server_binary.ts";
-import type { Credentials } from "../testing/nats_server_config.ts";
 import { PodmanStore } from "../testing/podman_store.ts";
-import { type ReadyAgent, waitForAgent } from "./_agent_ready.ts";
+import { type ReadyAgent, waitForAgents } from "./_agent_ready.ts";
 import { shellQuote, stackDebugBasics } from "./_debug_info.ts";
 import { K3D_CLUSTER, K3dCli, k3dContext } from "./_k3d_cli.ts";
 import { KubeClient } from "./_kube_client.ts";
@@ -36,9 +35,7 @@ import { KubectlPortForward } from "./_port_forward.ts";
 import { provideStackImages } from "./_stack_images.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
 import {
-  allOrFirstError,
-  randomHex,
-  stackDeviceIds,
+  stackCredentials,
   type StackParts,
   stepRunner,
 } from "./_stack_parts.ts";
@@ -163,14 +160,7 @@ export async function bringUpK3d(
     );
   }
 
-  const admin: Credentials = { user: "admin", password: randomHex(16) };
-  const devices = stackDeviceIds(namespace, options.devices ?? 1).map(
-    (deviceId) => ({
-      deviceId,
-      user: `device-${deviceId}`,
-      password: randomHex(16),
-    }),
-  );
+  const { admin, devices } = stackCredentials(namespace, options.devices ?? 1);
   const configs = renderStackConfigs({
     namespace,
     admin,
@@ -250,29 +240,18 @@ export async function bringUpK3d(
   );
   resources.defer(() => operatorClient.close());
 
-  const giveUp = new AbortController();
-  const stopWaiting = options.signal
-    ? AbortSignal.any([giveUp.signal, options.signal])
-    : giveUp.signal;
   await step(
     "wait for the agents to answer ping",
     () =>
-      allOrFirstError(
+      waitForAgents(
+        operatorClient,
         devices.map(({ deviceId }) =>
-          waitForAgent(
-            operatorClient,
-            podAgent(
-              client,
-              namespace,
-              deviceId,
-              agentDeployments.get(deviceId)!,
-            ),
-            { timeoutMs: readyTimeoutMs, signal: stopWaiting },
-          ).catch((error) => {
-            giveUp.abort(error);
-            throw error;
-          })
+          podAgent(client, namespace, deviceId, agentDeployments.get(deviceId)!)
         ),
+        {
+          timeoutMs: readyTimeoutMs,
+          signal: options.signal,
+        },
       ),
   );
 

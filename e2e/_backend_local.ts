@@ -7,23 +7,21 @@
 import { connect } from "../nats/mod.ts";
 import { AgentProcess } from "../testing/agent_process.ts";
 import { findNatsServer } from "../testing/nats_server_binary.ts";
-import type { Credentials } from "../testing/nats_server_config.ts";
 import {
   NatsServerProcess,
   NatsServerStartError,
 } from "../testing/nats_server_process.ts";
 import { pickFreePort } from "../testing/free_port.ts";
 import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
-import { waitForAgent } from "./_agent_ready.ts";
+import { waitForAgents } from "./_agent_ready.ts";
 import { renderDebugInfo } from "./_debug_info.ts";
 import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
 import { deviceLabel, StackPodman } from "./_stack_podman.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
 import {
   allOrFirstError,
-  randomHex,
   StackBringUpError,
-  stackDeviceIds,
+  stackCredentials,
   type StackParts,
   stepRunner,
 } from "./_stack_parts.ts";
@@ -133,14 +131,7 @@ async function bringUpLocalOnce(
     });
   }
 
-  const admin: Credentials = { user: "admin", password: randomHex(16) };
-  const devices = stackDeviceIds(namespace, options.devices ?? 1).map(
-    (deviceId) => ({
-      deviceId,
-      user: `device-${deviceId}`,
-      password: randomHex(16),
-    }),
-  );
+  const { admin, devices } = stackCredentials(namespace, options.devices ?? 1);
   const port = pickFreePort();
   const natsUrl = `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}`;
   const tls = options.tls
@@ -203,24 +194,13 @@ async function bringUpLocalOnce(
   resources.defer(() => operatorClient.close());
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
-  const giveUp = new AbortController();
-  const stopWaiting = options.signal
-    ? AbortSignal.any([giveUp.signal, options.signal])
-    : giveUp.signal;
   await step(
     "wait for the agents to answer ping",
     () =>
-      allOrFirstError(
-        agents.map((agent) =>
-          waitForAgent(operatorClient, agent, {
-            timeoutMs: readyTimeoutMs,
-            signal: stopWaiting,
-          }).catch((error) => {
-            giveUp.abort(error);
-            throw error;
-          })
-        ),
-      ),
+      waitForAgents(operatorClient, agents, {
+        timeoutMs: readyTimeoutMs,
+        signal: options.signal,
+      }),
   );
 
   if (imageReady) await imageReady;

@@ -9,19 +9,16 @@
  */
 import { connect } from "../nats/mod.ts";
 import { findNatsServer } from "../testing/nats_server_binary.ts";
-import type { Credentials } from "../testing/nats_server_config.ts";
 import { pickFreePort } from "../testing/free_port.ts";
 import { isExecutableFile } from "../testing/child_process.ts";
 import { PodmanStore } from "../testing/podman_store.ts";
 import { waitFor } from "../testing/wait.ts";
-import { type ReadyAgent, waitForAgent } from "./_agent_ready.ts";
+import { type ReadyAgent, waitForAgents } from "./_agent_ready.ts";
 import { shellQuote, stackDebugBasics } from "./_debug_info.ts";
 import { provideStackImages } from "./_stack_images.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
 import {
-  allOrFirstError,
-  randomHex,
-  stackDeviceIds,
+  stackCredentials,
   type StackParts,
   stepRunner,
 } from "./_stack_parts.ts";
@@ -81,14 +78,7 @@ export async function bringUpPodman(
     resources.defer(() => Deno.remove(stackDir, { recursive: true }));
   }
 
-  const admin: Credentials = { user: "admin", password: randomHex(16) };
-  const devices = stackDeviceIds(namespace, options.devices ?? 1).map(
-    (deviceId) => ({
-      deviceId,
-      user: `device-${deviceId}`,
-      password: randomHex(16),
-    }),
-  );
+  const { admin, devices } = stackCredentials(namespace, options.devices ?? 1);
   const configs = renderStackConfigs({
     namespace,
     admin,
@@ -139,24 +129,13 @@ export async function bringUpPodman(
     containerAgent(store, device.deviceId, pod.agentContainers[device.deviceId])
   );
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
-  const giveUp = new AbortController();
-  const stopWaiting = options.signal
-    ? AbortSignal.any([giveUp.signal, options.signal])
-    : giveUp.signal;
   await step(
     "wait for the agents to answer ping",
     () =>
-      allOrFirstError(
-        agents.map((agent) =>
-          waitForAgent(operatorClient, agent, {
-            timeoutMs: readyTimeoutMs,
-            signal: stopWaiting,
-          }).catch((error) => {
-            giveUp.abort(error);
-            throw error;
-          })
-        ),
-      ),
+      waitForAgents(operatorClient, agents, {
+        timeoutMs: readyTimeoutMs,
+        signal: options.signal,
+      }),
   );
 
   const podmanCli = [

@@ -4,7 +4,7 @@
  */
 import type { NatsConnection } from "../nats/mod.ts";
 import type { AgentProcess } from "../testing/agent_process.ts";
-import type { Credentials } from "../testing/nats_server_config.ts";
+import type { Credentials, DeviceUser } from "../testing/nats_server_config.ts";
 import type { NatsServerProcess } from "../testing/nats_server_process.ts";
 import type { StackPodman } from "./_stack_podman.ts";
 import type { StackTls } from "./_stack_tls.ts";
@@ -134,4 +134,22 @@ export function stackDeviceIds(namespace: string, count: number): string[] {
     { length: count },
     (_, index) => `vm-device-${String(index).padStart(2, "0")}-${namespace}`,
   );
+}
+
+/**
+ * A stack's NATS users: the admin and one user per device
+ * (`device-<id>`), each with a fresh random password.
+ */
+export function stackCredentials(
+  namespace: string,
+  count: number,
+): { admin: Credentials; devices: DeviceUser[] } {
+  return {
+    admin: { user: "admin", password: randomHex(16) },
+    devices: stackDeviceIds(namespace, count).map((deviceId) => ({
+      deviceId,
+      user: `device-${deviceId}`,
+      password: randomHex(16),
+    })),
+  };
 }
