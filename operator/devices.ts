@@ -113,9 +113,9 @@ const CONSUMER_INACTIVE_NS = 30_000_000_000;
  * stream's info, creating and deleting consumers on it, its own inbox.
  *
  * @throws {RegistryError} `not_found` when the stream does not exist,
- *   `jetstream_disabled` when the server has no JetStream, `timeout` when
- *   the listing did not finish in time (also what a server that refuses
- *   the request for lack of permission looks like), `failed` otherwise.
+ *   `jetstream_disabled` when the server has no JetStream, `forbidden`
+ *   when the user may not read it (a device user), `timeout` when the
+ *   listing did not finish in time, `failed` otherwise.
  * @throws {RangeError} for a bad `timeoutMs`.
  * @example
  * ```ts ignore
@@ -141,6 +141,8 @@ export async function listDevices(
   const inbox = createInbox(inboxPrefix(nc));
   const received: Msg[] = [];
   const last = Promise.withResolvers<void>();
+  // Rejected before anyone awaits it when the API request fails first.
+  last.promise.catch(() => {});
   const sub = nc.subscribe(inbox, {
     callback: (error, msg) => {
       if (error) return last.reject(error);

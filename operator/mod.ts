@@ -87,6 +87,13 @@ export {
   STALE_AFTER_INTERVALS,
 } from "./devices.ts";
 export {
+  deviceRegistryConfig,
+  type DeviceRegistryOptions,
+  type DeviceRegistryResult,
+  ensureDeviceRegistry,
+  type EnsureDeviceRegistryOptions,
+} from "./registry.ts";
+export {
   RegistryError,
   type RegistryErrorOptions,
   RegistryFailure,
