@@ -96,6 +96,14 @@ export interface DevicesOptions {
   signal?: AbortSignal;
 }
 
+/** What {@linkcode listDeviceRegistry} resolves with. */
+export interface DeviceListing {
+  /** Every device, sorted by id. */
+  devices: DeviceRecord[];
+  /** The time statuses were judged at (`options.now`, else the server's clock). */
+  at: Date;
+}
+
 const DEFAULT_TIMEOUT_MS = 5000;
 // The listing's consumer removes itself this long after it is left
 // behind (when deleting it failed).
@@ -129,6 +137,27 @@ export async function listDevices(
   nc: NatsConnection,
   options: DevicesOptions = {},
 ): Promise<DeviceRecord[]> {
+  return (await listDeviceRegistry(nc, options)).devices;
+}
+
+/**
+ * {@linkcode listDevices}, plus the time the statuses were judged at (the
+ * server's clock unless `options.now` is given), so that "last seen 5 s
+ * ago" can be said without trusting the local clock.
+ *
+ * @throws {RegistryError} as {@linkcode listDevices}.
+ * @throws {RangeError} for a bad `timeoutMs`.
+ * @example
+ * ```ts ignore
+ * import { listDeviceRegistry } from "@harmony/fleet/operator";
+ * const { devices, at } = await listDeviceRegistry(nc);
+ * for (const d of devices) console.log(d.id, at.getTime() - d.lastSeen.getTime());
+ * ```
+ */
+export async function listDeviceRegistry(
+  nc: NatsConnection,
+  options: DevicesOptions = {},
+): Promise<DeviceListing> {
   const stream = options.stream ?? DEVICE_REGISTRY_STREAM;
   const timeoutMs = checkTimeoutMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signal = options.signal;
@@ -191,8 +220,8 @@ export async function listDevices(
       }
       throw registryError(error, stream, "list");
     }
-    const now = options.now ?? serverNow(info);
-    return records(received, now, options.onInvalid);
+    const at = options.now ?? serverNow(info);
+    return { devices: records(received, at, options.onInvalid), at };
   } finally {
     stop.removeEventListener("abort", onStop);
     sub.unsubscribe();

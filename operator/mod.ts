@@ -80,9 +80,11 @@ export {
 export { MAX_TIMEOUT_MS } from "./timeout.ts";
 export {
   ASSUMED_HEARTBEAT_INTERVAL_S,
+  type DeviceListing,
   type DeviceRecord,
   type DevicesOptions,
   DeviceStatus,
+  listDeviceRegistry,
   listDevices,
   STALE_AFTER_INTERVALS,
 } from "./devices.ts";
