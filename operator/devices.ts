@@ -1,4 +1,5 @@
-import { createInbox, type Msg, type NatsConnection } from "@nats-io/nats-core";
+import { createInbox, type Msg } from "@nats-io/nats-core";
+import type { NatsConnection } from "../nats/mod.ts";
 import {
   AckPolicy,
   type ConsumerInfo,

@@ -92,6 +92,7 @@ export {
   deviceRegistryConfig,
   type DeviceRegistryOptions,
   type DeviceRegistryResult,
+  type DeviceRegistryStreamConfig,
   ensureDeviceRegistry,
   type EnsureDeviceRegistryOptions,
 } from "./registry.ts";

@@ -1,11 +1,10 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../nats/mod.ts";
 import {
   DiscardPolicy,
   JetStreamApiError,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
-  type StreamConfig,
   type StreamInfo,
 } from "@nats-io/jetstream";
 import {
@@ -55,6 +54,28 @@ export interface DeviceRegistryResult {
   devices: number;
 }
 
+/** The JetStream stream config of the registry (a subset of nats' `StreamConfig`). */
+export interface DeviceRegistryStreamConfig {
+  /** The stream's name. */
+  name: string;
+  /** What it is, for `nats stream info`. */
+  description: string;
+  /** `["device-heartbeat.>"]`. */
+  subjects: string[];
+  /** `"limits"`: messages stay until a limit removes them. */
+  retention: "limits";
+  /** 1: the last heartbeat of each device. */
+  max_msgs_per_subject: number;
+  /** `"old"`: a new heartbeat replaces the device's previous one. */
+  discard: "old";
+  /** `"file"`: survives a server restart. */
+  storage: "file";
+  /** Copies in a JetStream cluster. */
+  num_replicas: number;
+  /** Direct get allowed (reading a device's last heartbeat by subject). */
+  allow_direct: boolean;
+}
+
 const REPLICAS = [1, 3, 5];
 
 /**
@@ -72,7 +93,7 @@ const REPLICAS = [1, 3, 5];
  */
 export function deviceRegistryConfig(
   options: DeviceRegistryOptions = {},
-): Partial<StreamConfig> & { name: string } {
+): DeviceRegistryStreamConfig {
   const replicas = options.replicas ?? 1;
   if (!REPLICAS.includes(replicas)) {
     throw new RangeError(
