@@ -147,7 +147,7 @@ async function bringUpLocalOnce(
   await step(
     "start the agents",
     () =>
-      allOrFirstError(devices.map(async (device) => {
+      allOrFirstError(devices.map(async (device, index) => {
         agents.push(
           await AgentProcess.start({
             deviceId: device.deviceId,
@@ -162,6 +162,7 @@ async function bringUpLocalOnce(
             exec: options.exec,
             dir: stackDir,
             heartbeatIntervalS: options.heartbeatIntervalS,
+            labels: options.deviceLabels?.(index, device.deviceId),
             newSession,
           }),
         );

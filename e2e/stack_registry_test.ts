@@ -21,6 +21,25 @@ Deno.test("Stack.bringUp() creates the device registry and returns once it lists
   assert.equal(info.config.max_msgs_per_subject, 1);
 });
 
+Deno.test("Stack.bringUp() gives each agent the labels of deviceLabels", async () => {
+  await using stack = await Stack.bringUp({
+    devices: 3,
+    keep: false,
+    deviceLabels: (index) =>
+      index === 2 ? undefined : { site: index === 0 ? "berlin" : "paris" },
+  });
+  const devices = await new FleetCommandsClient(stack.operatorClient)
+    .devices();
+  assert.deepEqual(
+    Object.fromEntries(devices.map((d) => [d.id, d.labels])),
+    {
+      [stack.deviceIds[0]]: { site: "berlin" },
+      [stack.deviceIds[1]]: { site: "paris" },
+      [stack.deviceIds[2]]: {},
+    },
+  );
+});
+
 Deno.test("Stack.bringUp() lists a device whose agent was killed as stale after 3 heartbeat intervals", async () => {
   await using stack = await Stack.bringUp({
     devices: 2,
