@@ -5,7 +5,8 @@
  * @module
  */
 import { encodeUser, type Permissions } from "@nats-io/jwt";
-import { fromPublic, fromSeed } from "@nats-io/nkeys";
+import { fromPublic } from "@nats-io/nkeys";
+import { nativeSigner } from "./_native_signer.ts";
 import type { NatsPermissions } from "../contracts/mod.ts";
 
 /**
@@ -67,7 +68,7 @@ export async function issueUserJwt(
   return await encodeUser(
     options.name,
     fromPublic(options.userNkey),
-    fromSeed(issuerSeed),
+    nativeSigner(issuerSeed),
     jwtPermissions(options.permissions),
     { aud: options.account, exp: options.expiresAtS },
   );
