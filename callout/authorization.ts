@@ -5,16 +5,40 @@
  *
  * @module
  */
-import {
-  type AuthorizationRequest,
-  type ClaimsData,
-  encodeAuthorizationResponse,
-} from "@nats-io/jwt";
+import { encodeAuthorizationResponse } from "@nats-io/jwt";
 import { fromPublic } from "@nats-io/nkeys";
 import { xkeyBox } from "./_xkey_box.ts";
 import { nativeSigner, nativeVerify } from "./_native_signer.ts";
 
-export type { AuthorizationRequest } from "@nats-io/jwt";
+/**
+ * The fields of nats-server's authorization request (ADR-26) the callout
+ * reads; the request holds more.
+ */
+export interface AuthorizationRequest {
+  /** The server asking: `id` is its public nkey (`N…`), `xkey` its curve key. */
+  readonly server_id: {
+    readonly id: string;
+    readonly name?: string;
+    readonly xkey?: string;
+  };
+  /** The public nkey (`U…`) the server made for this client. */
+  readonly user_nkey: string;
+  /** Who is connecting. */
+  readonly client_info?: {
+    readonly host?: string;
+    readonly id?: number;
+    readonly user?: string;
+    readonly name?: string;
+  };
+  /** The client's CONNECT options; `auth_token` carries the OIDC token. */
+  readonly connect_opts?: {
+    readonly auth_token?: string;
+    readonly user?: string;
+    readonly name?: string;
+    readonly lang?: string;
+    readonly version?: string;
+  };
+}
 
 /** The header nats-server puts its curve public key in when it encrypts. */
 export const SERVER_XKEY_HEADER = "Nats-Server-Xkey";
@@ -177,7 +201,9 @@ function base64UrlDecode(text: string): Uint8Array {
 
 // A NATS JWT (`ed25519-nkey`) whose signature is its issuer's, checked
 // natively (the pure-JS check of @nats-io/jwt's decode() is slow).
-function decodeSignedJwt(jwt: string): ClaimsData<AuthorizationRequest> {
+function decodeSignedJwt(
+  jwt: string,
+): { iss: string; nats: AuthorizationRequest } {
   const parts = jwt.split(".");
   if (parts.length !== 3) throw new Error("not a JWT");
   const header = JSON.parse(decoder.decode(base64UrlDecode(parts[0])));
