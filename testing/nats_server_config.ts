@@ -9,6 +9,10 @@ import {
   type NatsPermissions,
   operatorPermissions,
 } from "../contracts/mod.ts";
+import {
+  type NatsServerCalloutOptions,
+  renderCalloutServerConfig,
+} from "./callout_server_config.ts";
 
 /** A user name and password. */
 export interface Credentials {
@@ -88,6 +92,15 @@ export interface NatsServerConfigOptions {
    * @default {undefined (no TLS)}
    */
   tls?: NatsServerTlsOptions;
+  /**
+   * Authentication through the auth callout instead of static users (see
+   * {@linkcode NatsServerCalloutOptions}); `admin` then becomes a static
+   * user of the target account that bypasses the callout, and `devices` and
+   * `operators` must be empty.
+   *
+   * @default {undefined (static users)}
+   */
+  callout?: NatsServerCalloutOptions;
   /**
    * Raw nats-server config text appended after the generated config, for
    * what these options do not model (a `tls { … }` block, `max_payload`, …).
@@ -181,7 +194,14 @@ export function renderNatsServerConfig(
   );
   const devices = options.devices ?? [];
   const operators = options.operators ?? [];
-  if (options.admin || devices.length > 0 || operators.length > 0) {
+  if (options.callout) {
+    if (devices.length > 0 || operators.length > 0) {
+      throw new RangeError(
+        "Cannot render the nats-server config: static devices or operators and the auth callout exclude each other",
+      );
+    }
+    lines.push(...renderCalloutServerConfig(options.callout, options.admin, q));
+  } else if (options.admin || devices.length > 0 || operators.length > 0) {
     lines.push("authorization {", "  users: [");
     const users = new Set<string>();
     if (options.admin) {

@@ -1,0 +1,169 @@
+/**
+ * The auth-callout exchange with nats-server (ADR-26): decoding the
+ * server's authorization request (decrypting it with the xkey when one is
+ * configured) and encoding the signed response (encrypting it likewise).
+ *
+ * @module
+ */
+import {
+  type AuthorizationRequest,
+  decode,
+  encodeAuthorizationResponse,
+} from "@nats-io/jwt";
+import { fromCurveSeed, fromPublic, fromSeed } from "@nats-io/nkeys";
+
+export type { AuthorizationRequest } from "@nats-io/jwt";
+
+/** The header nats-server puts its curve public key in when it encrypts. */
+export const SERVER_XKEY_HEADER = "Nats-Server-Xkey";
+
+/**
+ * Thrown when an authorization request cannot be read: not encrypted as
+ * configured, not a JWT signed by a server, no user nkey.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationRequestError } from "./authorization.ts";
+ * new AuthorizationRequestError("bad").name; // "AuthorizationRequestError"
+ * ```
+ */
+export class AuthorizationRequestError extends Error {
+  /** Builds the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AuthorizationRequestError";
+  }
+}
+
+/** A decoded request, with what the response needs. */
+export interface DecodedAuthorizationRequest {
+  /** The request's claims (`user_nkey`, `server_id`, `connect_opts`, …). */
+  request: AuthorizationRequest;
+  /** The server's curve key when the request was encrypted. */
+  serverXkey?: string;
+}
+
+/** Options of {@linkcode decodeAuthorizationRequest}. */
+export interface DecodeAuthorizationRequestOptions {
+  /**
+   * The callout's curve seed (`SX…`): requests must then be encrypted.
+   *
+   * @default {undefined (plain requests)}
+   */
+  xkeySeed?: Uint8Array;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * Decodes a message nats-server sent on `$SYS.REQ.USER.AUTH`: decrypts it
+ * when an xkey seed is given (and refuses a plain one then), checks the
+ * JWT is signed by a server nkey that names itself in `server_id`, and
+ * that it carries a user nkey.
+ *
+ * @throws {AuthorizationRequestError}
+ * @example
+ * ```ts ignore
+ * import { decodeAuthorizationRequest } from "./authorization.ts";
+ * const { request } = decodeAuthorizationRequest(msg.data, msg.headers?.get("Nats-Server-Xkey"));
+ * ```
+ */
+export function decodeAuthorizationRequest(
+  data: Uint8Array,
+  serverXkey: string | undefined,
+  options: DecodeAuthorizationRequestOptions = {},
+): DecodedAuthorizationRequest {
+  let payload = data;
+  if (options.xkeySeed !== undefined) {
+    if (!serverXkey) {
+      throw new AuthorizationRequestError(
+        `Cannot read the authorization request: it is not encrypted (no ${SERVER_XKEY_HEADER} header) but an xkey is configured`,
+      );
+    }
+    let opened: Uint8Array | null = null;
+    try {
+      opened = fromCurveSeed(options.xkeySeed).open(data, serverXkey);
+    } catch (cause) {
+      throw new AuthorizationRequestError(
+        "Cannot decrypt the authorization request",
+        { cause },
+      );
+    }
+    if (opened === null) {
+      throw new AuthorizationRequestError(
+        "Cannot decrypt the authorization request: wrong key",
+      );
+    }
+    payload = opened;
+  } else if (serverXkey) {
+    serverXkey = undefined; // The server only offers its key; we answer in plain.
+  }
+  let claims;
+  try {
+    claims = decode<AuthorizationRequest>(decoder.decode(payload));
+  } catch (cause) {
+    throw new AuthorizationRequestError(
+      `Cannot decode the authorization request: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const request = claims.nats as AuthorizationRequest;
+  if (!claims.iss?.startsWith("N") || request?.server_id?.id !== claims.iss) {
+    throw new AuthorizationRequestError(
+      "Cannot use the authorization request: not signed by the server it names",
+    );
+  }
+  if (
+    typeof request.user_nkey !== "string" || !request.user_nkey.startsWith("U")
+  ) {
+    throw new AuthorizationRequestError(
+      "Cannot use the authorization request: no user nkey",
+    );
+  }
+  return { request, serverXkey };
+}
+
+/** Options of {@linkcode encodeAuthorizationReply}. */
+export interface EncodeAuthorizationReplyOptions {
+  /** The issuer account's seed (`SA…`): signs the response. */
+  issuerSeed: Uint8Array;
+  /**
+   * The callout's curve seed: with the request's `serverXkey`, the response
+   * is encrypted.
+   *
+   * @default {undefined}
+   */
+  xkeySeed?: Uint8Array;
+}
+
+/**
+ * Encodes the answer to `decoded`: `{ jwt }` admits the user, `{ error }`
+ * refuses it (nats-server logs the error). Encrypted for the server when
+ * the request was.
+ *
+ * @example
+ * ```ts ignore
+ * import { encodeAuthorizationReply } from "./authorization.ts";
+ * msg.respond(await encodeAuthorizationReply(decoded, { error: "token_expired" }, { issuerSeed }));
+ * ```
+ */
+export async function encodeAuthorizationReply(
+  decoded: DecodedAuthorizationRequest,
+  answer: { jwt: string } | { error: string },
+  options: EncodeAuthorizationReplyOptions,
+): Promise<Uint8Array> {
+  const { request, serverXkey } = decoded;
+  const text = await encodeAuthorizationResponse(
+    fromPublic(request.user_nkey),
+    fromPublic(request.server_id.id),
+    fromSeed(options.issuerSeed),
+    answer,
+    {},
+  );
+  const bytes = encoder.encode(text);
+  if (serverXkey && options.xkeySeed !== undefined) {
+    return fromCurveSeed(options.xkeySeed).seal(bytes, serverXkey);
+  }
+  return bytes;
+}
