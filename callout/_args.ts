@@ -3,6 +3,14 @@ import { PACKAGE_VERSION } from "../contracts/mod.ts";
 
 export type ParsedCalloutArgs =
   | { kind: "run"; configPath: string }
+  | {
+    kind: "init";
+    dir: string;
+    issuer: string;
+    audience: string;
+    servers: string[];
+    operators: string[];
+  }
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "usage_error"; message: string };
@@ -12,6 +20,11 @@ export const USAGE =
 
 Usage:
   deno run -A callout/main.ts --config <file>
+  deno run -A callout/main.ts init --dir <dir> --issuer <url> --audience <aud>
+      [--server <nats url>]... [--operator <subject>]...
+    writes <dir>/issuer.nk and xkey.nk (new keys, 0600), callout.toml and
+    nats-server-callout.conf (the accounts and auth_callout block to include
+    in nats-server's config); refuses to overwrite
 
 Options:
   -c, --config <file>  the callout's TOML config (required)
@@ -62,6 +75,7 @@ Exit codes:
 `;
 
 export function parseCalloutArgs(args: readonly string[]): ParsedCalloutArgs {
+  if (args[0] === "init") return parseInitArgs(args.slice(1));
   let configPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -87,4 +101,45 @@ export function parseCalloutArgs(args: readonly string[]): ParsedCalloutArgs {
     return { kind: "usage_error", message: "missing --config <file>" };
   }
   return { kind: "run", configPath };
+}
+
+function parseInitArgs(args: readonly string[]): ParsedCalloutArgs {
+  const values: Record<string, string[]> = {
+    "--dir": [],
+    "--issuer": [],
+    "--audience": [],
+    "--server": [],
+    "--operator": [],
+  };
+  for (let i = 0; i < args.length; i++) {
+    const list = values[args[i]];
+    const value = args[i + 1];
+    if (!list) {
+      return {
+        kind: "usage_error",
+        message: `unknown init option ${JSON.stringify(args[i])}`,
+      };
+    }
+    if (!value) {
+      return {
+        kind: "usage_error",
+        message: `option ${args[i]} needs a value`,
+      };
+    }
+    list.push(value);
+    i++;
+  }
+  for (const required of ["--dir", "--issuer", "--audience"]) {
+    if (values[required].length !== 1) {
+      return { kind: "usage_error", message: `init needs ${required} once` };
+    }
+  }
+  return {
+    kind: "init",
+    dir: values["--dir"][0],
+    issuer: values["--issuer"][0],
+    audience: values["--audience"][0],
+    servers: values["--server"],
+    operators: values["--operator"],
+  };
 }

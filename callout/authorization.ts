@@ -5,14 +5,40 @@
  *
  * @module
  */
-import {
-  type AuthorizationRequest,
-  decode,
-  encodeAuthorizationResponse,
-} from "@nats-io/jwt";
-import { fromCurveSeed, fromPublic, fromSeed } from "@nats-io/nkeys";
+import { encodeAuthorizationResponse } from "@nats-io/jwt";
+import { fromPublic } from "@nats-io/nkeys";
+import { xkeyBox } from "./_xkey_box.ts";
+import { nativeSigner, nativeVerify } from "./_native_signer.ts";
 
-export type { AuthorizationRequest } from "@nats-io/jwt";
+/**
+ * The fields of nats-server's authorization request (ADR-26) the callout
+ * reads; the request holds more.
+ */
+export interface AuthorizationRequest {
+  /** The server asking: `id` is its public nkey (`N…`), `xkey` its curve key. */
+  readonly server_id: {
+    readonly id: string;
+    readonly name?: string;
+    readonly xkey?: string;
+  };
+  /** The public nkey (`U…`) the server made for this client. */
+  readonly user_nkey: string;
+  /** Who is connecting. */
+  readonly client_info?: {
+    readonly host?: string;
+    readonly id?: number;
+    readonly user?: string;
+    readonly name?: string;
+  };
+  /** The client's CONNECT options; `auth_token` carries the OIDC token. */
+  readonly connect_opts?: {
+    readonly auth_token?: string;
+    readonly user?: string;
+    readonly name?: string;
+    readonly lang?: string;
+    readonly version?: string;
+  };
+}
 
 /** The header nats-server puts its curve public key in when it encrypts. */
 export const SERVER_XKEY_HEADER = "Nats-Server-Xkey";
@@ -83,7 +109,7 @@ export function decodeAuthorizationRequest(
     }
     let opened: Uint8Array | null = null;
     try {
-      opened = fromCurveSeed(options.xkeySeed).open(data, serverXkey);
+      opened = xkeyBox(options.xkeySeed).open(data, serverXkey);
     } catch (cause) {
       throw new AuthorizationRequestError(
         "Cannot decrypt the authorization request",
@@ -101,7 +127,7 @@ export function decodeAuthorizationRequest(
   }
   let claims;
   try {
-    claims = decode<AuthorizationRequest>(decoder.decode(payload));
+    claims = decodeSignedJwt(decoder.decode(payload));
   } catch (cause) {
     throw new AuthorizationRequestError(
       `Cannot decode the authorization request: ${(cause as Error).message}`,
@@ -157,13 +183,40 @@ export async function encodeAuthorizationReply(
   const text = await encodeAuthorizationResponse(
     fromPublic(request.user_nkey),
     fromPublic(request.server_id.id),
-    fromSeed(options.issuerSeed),
+    nativeSigner(options.issuerSeed),
     answer,
     {},
   );
   const bytes = encoder.encode(text);
   if (serverXkey && options.xkeySeed !== undefined) {
-    return fromCurveSeed(options.xkeySeed).seal(bytes, serverXkey);
+    return xkeyBox(options.xkeySeed).seal(bytes, serverXkey);
   }
   return bytes;
+}
+
+function base64UrlDecode(text: string): Uint8Array {
+  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
+  return Uint8Array.from(atob(b64), (char) => char.charCodeAt(0));
+}
+
+// A NATS JWT (`ed25519-nkey`) whose signature is its issuer's, checked
+// natively (the pure-JS check of @nats-io/jwt's decode() is slow).
+function decodeSignedJwt(
+  jwt: string,
+): { iss: string; nats: AuthorizationRequest } {
+  const parts = jwt.split(".");
+  if (parts.length !== 3) throw new Error("not a JWT");
+  const header = JSON.parse(decoder.decode(base64UrlDecode(parts[0])));
+  if (
+    header.alg !== "ed25519-nkey" || String(header.typ).toUpperCase() !== "JWT"
+  ) {
+    throw new Error(`not a NATS JWT (alg ${JSON.stringify(header.alg)})`);
+  }
+  const claims = JSON.parse(decoder.decode(base64UrlDecode(parts[1])));
+  if (typeof claims?.iss !== "string") throw new Error("no issuer");
+  const signed = encoder.encode(`${parts[0]}.${parts[1]}`);
+  if (!nativeVerify(claims.iss, signed, base64UrlDecode(parts[2]))) {
+    throw new Error("bad signature");
+  }
+  return claims;
 }

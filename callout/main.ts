@@ -8,6 +8,7 @@ import { PACKAGE_VERSION } from "../contracts/mod.ts";
 import { CalloutConfigError, loadCalloutConfig } from "./config.ts";
 import { CalloutExitCode } from "./exit_codes.ts";
 import { jsonLineLog } from "./log.ts";
+import { initCallout } from "./init.ts";
 import { runCallout } from "./run_callout.ts";
 import { parseCalloutArgs, USAGE } from "./_args.ts";
 
@@ -35,6 +36,29 @@ export async function main(args: readonly string[]): Promise<number> {
   if (parsed.kind === "usage_error") {
     console.error(`error: ${parsed.message}\n\n${USAGE}`);
     return CalloutExitCode.Config;
+  }
+  if (parsed.kind === "init") {
+    try {
+      const result = await initCallout(parsed.dir, {
+        issuer: parsed.issuer,
+        audience: parsed.audience,
+        servers: parsed.servers.length > 0 ? parsed.servers : undefined,
+        operatorSubjects: parsed.operators.length > 0
+          ? parsed.operators
+          : undefined,
+      });
+      console.log(
+        `Wrote ${result.configPath} and ${result.serverConfigPath} (issuer ${result.issuerPublicKey}, xkey ${result.xkeyPublicKey}); seeds in ${parsed.dir}/issuer.nk and xkey.nk`,
+      );
+      return CalloutExitCode.Ok;
+    } catch (error) {
+      console.error(
+        `error: cannot init the callout in "${parsed.dir}": ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+      return CalloutExitCode.Config;
+    }
   }
   const log = jsonLineLog();
   let config;

@@ -25,6 +25,7 @@ export { devicePermissions, operatorPermissions } from "../contracts/mod.ts";
 export * from "./authorization.ts";
 export * from "./config.ts";
 export * from "./exit_codes.ts";
+export * from "./init.ts";
 export * from "./jwks_cache.ts";
 export * from "./log.ts";
 export * from "./oidc_verifier.ts";

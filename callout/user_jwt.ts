@@ -4,9 +4,20 @@
  *
  * @module
  */
-import { encodeUser, type Permissions } from "@nats-io/jwt";
-import { fromPublic, fromSeed } from "@nats-io/nkeys";
+import { encodeUser } from "@nats-io/jwt";
+import { fromPublic } from "@nats-io/nkeys";
+import { nativeSigner } from "./_native_signer.ts";
 import type { NatsPermissions } from "../contracts/mod.ts";
+
+/** The permissions of a NATS user JWT (`nats.pub`, `nats.sub`, `nats.resp`). */
+export interface UserJwtPermissions {
+  /** Subjects the user may publish to. */
+  pub: { allow: string[] };
+  /** Subjects the user may subscribe to. */
+  sub: { allow: string[] };
+  /** Replies to requests received: most messages, for how many nanoseconds. */
+  resp?: { max: number; ttl: number };
+}
 
 /**
  * The `pub`/`sub`/`resp` permissions of a user JWT for `permissions`
@@ -19,8 +30,10 @@ import type { NatsPermissions } from "../contracts/mod.ts";
  * jwtPermissions(devicePermissions("d1")).resp; // { max: 1000000, ttl: 3600000000000 }
  * ```
  */
-export function jwtPermissions(permissions: NatsPermissions): Permissions {
-  const out: Permissions = {
+export function jwtPermissions(
+  permissions: NatsPermissions,
+): UserJwtPermissions {
+  const out: UserJwtPermissions = {
     pub: { allow: [...permissions.publish.allow] },
     sub: { allow: [...permissions.subscribe.allow] },
   };
@@ -67,7 +80,7 @@ export async function issueUserJwt(
   return await encodeUser(
     options.name,
     fromPublic(options.userNkey),
-    fromSeed(issuerSeed),
+    nativeSigner(issuerSeed),
     jwtPermissions(options.permissions),
     { aud: options.account, exp: options.expiresAtS },
   );

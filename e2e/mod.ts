@@ -84,6 +84,10 @@ export {
   renderNatsServerConfig,
   renderNatsServerTls,
 } from "../testing/nats_server_config.ts";
+export type {
+  CalloutKeys,
+  NatsServerCalloutOptions,
+} from "../testing/callout_server_config.ts";
 export {
   NatsServerProcess,
   type NatsServerProcessOptions,
