@@ -102,7 +102,3 @@ export {
   type MockOidcPublicJwk,
   type MockOidcTokenResponse,
 } from "../testing/mock_oidc.ts";
-export type {
-  CalloutKeys,
-  NatsServerCalloutOptions,
-} from "../testing/callout_server_config.ts";
