@@ -14,6 +14,7 @@ import type { PodmanRun } from "../testing/mod.ts";
 import type { Credentials } from "../testing/nats_server_config.ts";
 import type { NatsServerProcess } from "../testing/nats_server_process.ts";
 import type { MockOidcIssuer } from "../testing/mock_oidc.ts";
+import type { CalloutProcess } from "../testing/callout_process.ts";
 import { OPERATOR_CERT } from "./_stack_tls.ts";
 import {
   deviceLabel,
@@ -356,6 +357,16 @@ export class Stack implements AsyncDisposable {
    */
   get oidcIssuer(): MockOidcIssuer {
     return this.#callout("the OIDC issuer").issuer;
+  }
+
+  /**
+   * The auth-callout process of a stack with `auth: "callout"` (its log:
+   * `events()`, `logPath`; `kill()` for a callout outage).
+   *
+   * @throws {TypeError} on a stack with `auth: "userpass"`.
+   */
+  get callout(): CalloutProcess {
+    return this.#callout("the callout process").process!;
   }
 
   #callout(what: string) {
