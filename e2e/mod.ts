@@ -102,3 +102,9 @@ export {
   type MockOidcPublicJwk,
   type MockOidcTokenResponse,
 } from "../testing/mock_oidc.ts";
+export {
+  type CalloutLogEvent,
+  CalloutProcess,
+  type CalloutProcessOptions,
+  CalloutStartError,
+} from "../testing/callout_process.ts";
