@@ -11,9 +11,13 @@ import {
   Verb,
 } from "../contracts/mod.ts";
 import {
+  CalloutProcess,
+  generateCalloutKeys,
+  MockOidcIssuer,
   NatsServerProcess,
   quoteNatsConfigString,
   tempDir,
+  TEST_ADMIN,
   waitFor,
 } from "../testing/mod.ts";
 import { MainProcess } from "./_test_main_process.ts";
@@ -62,10 +66,13 @@ async function writeConfig(dir: string, server: string): Promise<string> {
   return path;
 }
 
-async function pingWith(url: string, token: string): Promise<string> {
+async function pingWith(
+  url: string,
+  auth: string | { user: string; pass: string },
+): Promise<string> {
   const nc: NatsConnection = await connect({
     servers: url,
-    token,
+    ...(typeof auth === "string" ? { token: auth } : auth),
     reconnect: false,
   });
   try {
@@ -157,4 +164,54 @@ Deno.test("agent/main.ts exits 2 naming nats.token_file and the path when the to
       `Cannot load agent config "${configPath}": key "nats.token_file": Cannot use NATS token file "${tokenPath}": ${problem}`,
     );
   }
+});
+
+Deno.test("agent/main.ts with token_file through the auth callout logs in again with the refreshed token when its login expires", async () => {
+  await using dir = await tempDir("agent-token-file-test-");
+  const keys = generateCalloutKeys();
+  await using issuer = await MockOidcIssuer.start();
+  await using nats = await NatsServerProcess.start({
+    config: { admin: TEST_ADMIN, callout: { keys } },
+  });
+  await using callout = await CalloutProcess.start({
+    dir: dir.path,
+    servers: nats.url,
+    keys,
+    issuer,
+  });
+  // A token about to expire; the refresher has the next one ready.
+  const subject = `device-${DEVICE}`;
+  await Deno.writeTextFile(
+    join(dir.path, "token"),
+    await issuer.mint({ subject, lifetimeS: 6 }),
+  );
+  await using agent = MainProcess.start(
+    await writeConfig(dir.path, nats.url),
+  );
+  await agent.waitForEvent("ready");
+  await rotate(
+    join(dir.path, "token"),
+    await issuer.mint({ subject, lifetimeS: 600 }),
+  );
+  // The server ends the first login when its user JWT expires; the agent
+  // comes back with the refreshed token.
+  const logins = async () =>
+    (await callout.events()).filter((e) =>
+      e.event === "auth_allowed" && e.subject === subject
+    );
+  await waitFor(
+    "the agent's second login",
+    async () => (await logins()).length >= 2,
+    { timeoutMs: 20_000 },
+  );
+  await agent.waitForEvent("nats_reconnected");
+  const admin = { user: TEST_ADMIN.user, pass: TEST_ADMIN.password };
+  assert.equal(await pingWith(nats.url, admin), DEVICE);
+  const refused = (await callout.events()).filter((e) =>
+    e.event === "auth_refused"
+  );
+  assert.deepEqual(refused, []);
+  agent.signalGroup("SIGTERM");
+  const { code, stderr } = await agent.exit();
+  assert.equal(code, 0, stderr);
 });
