@@ -95,6 +95,17 @@ export const CONFIG_TABLES: Readonly<Record<string, readonly ConfigKey[]>> = {
     { name: "password", example: '"…"', help: ["needs user"] },
     { name: "token", example: '"…"', help: ["token authentication"] },
     {
+      name: "token_file",
+      example: '"/run/secrets/nats-token"',
+      help: [
+        "token authentication with the token in this file (surrounding",
+        "whitespace dropped), relative to the config file's folder; read at",
+        "start (missing or empty: exit 2) and again at every reconnect, so",
+        "a token rotated in the file is used; a failed re-read keeps the",
+        "last token",
+      ],
+    },
+    {
       name: "creds_file",
       example: '"device.creds"',
       help: [
@@ -192,7 +203,8 @@ export function configKeysHelp(): string {
     }
   }
   lines.push(
-    "  Credentials: at most one of user/password, token, creds_file or URL",
+    "  Credentials: at most one of user/password, token, token_file,",
+    "  creds_file or URL",
     "  credentials; none for a server without authentication.",
   );
   return lines.join("\n");

@@ -34,10 +34,16 @@ export interface AgentNatsConfig {
   user?: string;
   /** Password for user/password authentication. */
   password?: string;
-  /** Token authentication; excludes user/password and `credsFile`. */
+  /** Token authentication; excludes user/password, `tokenFile` and `credsFile`. */
   token?: string;
   /** Absolute path of a `.creds` file (JWT + NKey seed); relative paths in the file are resolved against the config file's folder. */
   credsFile?: string;
+  /**
+   * Absolute path of a file holding the token (`token_file`; relative paths
+   * in the file are resolved against the config file's folder), read again
+   * at every reconnect so a rotated token is used.
+   */
+  tokenFile?: string;
   /**
    * TLS: the `tls_ca_file`, `tls_cert_file`, `tls_key_file` (absolute;
    * relative paths in the file are resolved against the config file's
@@ -105,9 +111,8 @@ export function natsConfig(
     });
   }
   if (urlCredentials !== undefined) {
-    const also = ["user", "password", "token", "creds_file"].find((key) =>
-      nats[key] !== undefined
-    );
+    const also = ["user", "password", "token", "creds_file", "token_file"]
+      .find((key) => nats[key] !== undefined);
     if (also !== undefined) {
       fail(
         `key "nats.servers" carries credentials in a URL and "nats.${also}" is set too; give them one way`,
@@ -119,7 +124,15 @@ export function natsConfig(
   }
 
   const config: AgentNatsConfig = { servers: urls };
-  for (const key of ["user", "password", "token", "creds_file"] as const) {
+  for (
+    const key of [
+      "user",
+      "password",
+      "token",
+      "creds_file",
+      "token_file",
+    ] as const
+  ) {
     const value = nats[key];
     if (value === undefined) continue;
     if (typeof value !== "string" || value === "") {
@@ -132,10 +145,13 @@ export function natsConfig(
       );
     }
   }
-  const { user, password, token, creds_file: credsFile } = nats as Record<
-    string,
-    string | undefined
-  >;
+  const {
+    user,
+    password,
+    token,
+    creds_file: credsFile,
+    token_file: tokenFile,
+  } = nats as Record<string, string | undefined>;
   if (password !== undefined && user === undefined) {
     fail('key "nats.password" is set but "nats.user" is not', "nats.password");
   }
@@ -143,24 +159,27 @@ export function natsConfig(
     user !== undefined ? "nats.user" : undefined,
     token !== undefined ? "nats.token" : undefined,
     credsFile !== undefined ? "nats.creds_file" : undefined,
+    tokenFile !== undefined ? "nats.token_file" : undefined,
   ].filter((method) => method !== undefined);
   if (methods.length > 1) {
     fail(
       `keys ${
         methods.map((key) => `"${key}"`).join(" and ")
-      } cannot be used together; choose one of user/password, token or creds_file`,
+      } cannot be used together; choose one of user/password, token, token_file or creds_file`,
       methods[1],
     );
   }
   if (user !== undefined) config.user = user;
   if (password !== undefined) config.password = password;
   if (token !== undefined) config.token = token;
-  if (credsFile !== undefined) {
-    config.credsFile = isAbsolute(credsFile)
-      ? credsFile
-      : resolve(dirname(path), credsFile);
-  }
+  if (credsFile !== undefined) config.credsFile = besideConfig(credsFile, path);
+  if (tokenFile !== undefined) config.tokenFile = besideConfig(tokenFile, path);
   return withTls(config, nats, path, fail);
+}
+
+/** `file` as written in the config at `path`: relative to the config's folder. */
+function besideConfig(file: string, path: string): string {
+  return isAbsolute(file) ? file : resolve(dirname(path), file);
 }
 
 function withTls(

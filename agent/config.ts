@@ -5,6 +5,7 @@ import {
   NatsAuthError,
   NatsTlsError,
   readCredsFile,
+  readTokenFile,
   tlsConnectionOptions,
 } from "../nats/mod.ts";
 import { type AgentNatsConfig, natsConfig } from "./_config_nats.ts";
@@ -133,13 +134,14 @@ const EXPECTED: Readonly<Record<string, string>> = {
 };
 
 /**
- * Reads and checks the agent config file at `path`, and the `.creds` and
- * TLS files it names, if any (read and checked, so a bad one fails here
+ * Reads and checks the agent config file at `path`, and the `.creds`, token
+ * and TLS files it names, if any (read and checked, so a bad one fails here
  * rather than at connect time).
  *
  * @throws {AgentConfigError} when the file is missing, unreadable, not TOML
- * or not a valid config, its `creds_file` is missing or malformed, or a
- * `tls_*_file` is missing, unreadable or not PEM of the right kind.
+ * or not a valid config, its `creds_file` is missing or malformed, its
+ * `token_file` is missing, unreadable or empty, or a `tls_*_file` is
+ * missing, unreadable or not PEM of the right kind.
  * @example
  * ```ts ignore
  * import { loadAgentConfig } from "@harmony/fleet/agent";
@@ -170,6 +172,20 @@ export async function loadAgentConfig(path: string): Promise<AgentConfig> {
         path,
         `key "nats.creds_file": ${error.message}`,
         { key: "nats.creds_file", cause: error },
+      );
+    }
+  }
+  const { tokenFile } = config.nats;
+  if (tokenFile !== undefined) {
+    // Read now too: a missing or empty token file is a config error.
+    try {
+      await readTokenFile(tokenFile);
+    } catch (error) {
+      if (!(error instanceof NatsAuthError)) throw error;
+      throw new AgentConfigError(
+        path,
+        `key "nats.token_file": ${error.message}`,
+        { key: "nats.token_file", cause: error },
       );
     }
   }

@@ -196,6 +196,53 @@ Deno.test("parseAgentConfig() resolves creds_file against the config's folder", 
   assert.equal(absolute.nats.credsFile, "/srv/d.creds");
 });
 
+Deno.test("parseAgentConfig() resolves token_file against the config's folder", () => {
+  const config = parseAgentConfig(AGENT + NATS + 'token_file = "token"\n', {
+    path: "/etc/fleet/agent.toml",
+  });
+  assert.deepEqual(config.nats, {
+    servers: ["nats://127.0.0.1:4222"],
+    tokenFile: "/etc/fleet/token",
+  });
+  const absolute = parseAgentConfig(
+    AGENT + NATS + 'token_file = "/run/secrets/nats-token"\n',
+  );
+  assert.equal(absolute.nats.tokenFile, "/run/secrets/nats-token");
+});
+
+Deno.test("parseAgentConfig() rejects token_file with any other credentials, naming the keys", () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      'token = "t"\ntoken_file = "f"\n',
+      "nats.token_file",
+      /keys "nats.token" and "nats.token_file" cannot be used together; choose one of user\/password, token, token_file or creds_file/,
+    ],
+    [
+      'user = "u"\npassword = "p"\ntoken_file = "f"\n',
+      "nats.token_file",
+      /keys "nats.user" and "nats.token_file" cannot be used together/,
+    ],
+    [
+      'creds_file = "c.creds"\ntoken_file = "f"\n',
+      "nats.token_file",
+      /keys "nats.creds_file" and "nats.token_file" cannot be used together/,
+    ],
+    ['token_file = ""\n', "nats.token_file", /must be a non-empty string/],
+    ["token_file = 7\n", "nats.token_file", /must be a non-empty string/],
+  ];
+  for (const [auth, key, message] of cases) {
+    const error = configError(AGENT + NATS + auth);
+    assert.equal(error.key, key, auth);
+    assert.match(error.message, message);
+  }
+  const url = configError(
+    AGENT + '[nats]\nservers = ["nats://s3cr3t@127.0.0.1"]\ntoken_file = "f"\n',
+  );
+  assert.equal(url.key, "nats.servers");
+  assert.match(url.message, /"nats.token_file" is set too/);
+  assert.doesNotMatch(url.message, /s3cr3t/);
+});
+
 Deno.test("parseAgentConfig() rejects text that is not TOML, with its line", () => {
   const error = configError(AGENT + "heartbeat_interval_s = \n" + NATS);
   assert.equal(error.line, 3);
@@ -475,7 +522,7 @@ Deno.test("parseAgentConfig() rejects conflicting authentication", () => {
     [
       'user = "u"\npassword = "p"\ntoken = "t"\n',
       "nats.token",
-      /keys "nats.user" and "nats.token" cannot be used together; choose one of user\/password, token or creds_file/,
+      /keys "nats.user" and "nats.token" cannot be used together; choose one of user\/password, token, token_file or creds_file/,
     ],
     [
       'token = "t"\ncreds_file = "x.creds"\n',
@@ -573,6 +620,47 @@ Deno.test("loadAgentConfig() rejects a creds file that is missing or malformed, 
       );
       assert.match(error.message, problem);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadAgentConfig() rejects a token file that is missing, empty or a directory, naming nats.token_file and never the token", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "agent.toml");
+    const tokenPath = join(dir, "token");
+    await Deno.writeTextFile(path, AGENT + NATS + 'token_file = "token"\n');
+    const cases: [() => Promise<void>, RegExp][] = [
+      [async () => {}, /the file does not exist$/],
+      [() => Deno.writeTextFile(tokenPath, ""), /the file is empty$/],
+      [() => Deno.writeTextFile(tokenPath, "\n \n"), /only whitespace$/],
+      [() => Deno.mkdir(tokenPath), /it is a directory$/],
+    ];
+    for (const [make, problem] of cases) {
+      await Deno.remove(tokenPath, { recursive: true }).catch(() => {});
+      await make();
+      const error = await loadAgentConfig(path).then(
+        () => assert.fail("expected an error"),
+        (error) => error,
+      );
+      assert.ok(error instanceof AgentConfigError, String(error));
+      assert.equal(error.key, "nats.token_file");
+      assert.equal(error.path, path);
+      assert.ok(error.cause instanceof NatsAuthError);
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Cannot load agent config "${path}": key "nats.token_file": Cannot use NATS token file "${tokenPath}": `,
+        ),
+      );
+      assert.match(error.message, problem);
+    }
+    await Deno.remove(tokenPath, { recursive: true });
+    await Deno.writeTextFile(tokenPath, "s3cr3t-t0ken\n");
+    const config = await loadAgentConfig(path);
+    assert.equal(config.nats.tokenFile, tokenPath);
+    assert.ok(!JSON.stringify(config).includes("s3cr3t-t0ken"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

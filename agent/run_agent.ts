@@ -134,7 +134,7 @@ export async function runAgent(
 
   let connectionOptions: ConnectionOptions;
   try {
-    connectionOptions = await natsOptions(config);
+    connectionOptions = await natsOptions(config, log);
   } catch (error) {
     if (error instanceof NatsTlsError) {
       log.error("config_invalid", {
@@ -146,7 +146,9 @@ export async function runAgent(
     if (!(error instanceof NatsAuthError)) throw error;
     log.error("config_invalid", {
       message: error.message,
-      key: error.path !== undefined ? "nats.creds_file" : "nats",
+      key: error.setting === undefined
+        ? "nats"
+        : CREDENTIAL_FILE_KEYS[error.setting],
     });
     return AgentExitCode.Config;
   }
@@ -264,14 +266,34 @@ export async function runAgent(
   return AgentExitCode.Ok;
 }
 
-async function natsOptions(config: AgentConfig): Promise<ConnectionOptions> {
+const CREDENTIAL_FILE_KEYS = {
+  credsFile: "nats.creds_file",
+  tokenFile: "nats.token_file",
+} as const;
+
+async function natsOptions(
+  config: AgentConfig,
+  log: Logger,
+): Promise<ConnectionOptions> {
+  const { tokenFile } = config.nats;
   return {
     servers: config.nats.servers,
     name: `fleet-agent ${config.deviceId}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     timeout: 5000,
-    ...await authConnectionOptions(config.nats),
+    // A token file may hold a token that expired and is about to be
+    // replaced: keep reconnecting (reading the file each time) rather than
+    // give up after two refusals in a row.
+    ...(tokenFile === undefined ? {} : { ignoreAuthErrorAbort: true }),
+    ...await authConnectionOptions(config.nats, {
+      onTokenFileError: (error) =>
+        log.warn("token_file_unreadable", {
+          message: `${error.message}; sending the last token read`,
+          key: "nats.token_file",
+          path: error.path,
+        }),
+    }),
     ...await tlsConnectionOptions(config.nats.tls ?? {}, { names: TLS_NAMES }),
   };
 }

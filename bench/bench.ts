@@ -28,6 +28,7 @@ import {
   measureLogsExec,
 } from "./_logs_exec.ts";
 import { logsExecFigures } from "./_logs_exec_figures.ts";
+import { calloutFigures, calloutRows, measureCallout } from "./_callout.ts";
 import {
   measurePodmanBackend,
   PODMAN_STACK_ROUNDS,
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
   const podmanStack = "skipped" in podmanBackend ? undefined : podmanBackend;
   const connectTimes = await measureConnect();
   const tlsPingTimes = await measureTlsPing();
+  const callout = await measureCallout();
   const logsExecSamples = "skipped" in logsExec ? undefined : logsExec;
   const logsExecResult = logsExecFigures(logsExecSamples);
 
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
       median(tlsPingTimes.tls) / median(tlsPingTimes.plain),
     ),
     ...logsExecResult,
+    ...calloutFigures(callout),
     bringup_podman_ms_p50: podmanStack
       ? round1(median(podmanStack.bringUpMs))
       : null,
@@ -313,6 +316,7 @@ async function main(): Promise<void> {
       "",
       "",
     ],
+    ...calloutRows(callout),
   ];
   const widths = rows[0].map((_, column) =>
     Math.max(...rows.map((row) => row[column].length))

@@ -15,9 +15,10 @@ import { pickFreePort } from "../testing/free_port.ts";
 import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { waitForAgents } from "./_agent_ready.ts";
 import { createStackRegistry, waitForRegistry } from "./_stack_registry.ts";
-import { renderDebugInfo } from "./_debug_info.ts";
+import { cliCommand, renderDebugInfo } from "./_debug_info.ts";
 import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
 import { deviceLabel, StackPodman } from "./_stack_podman.ts";
+import { StackCallout } from "./_stack_callout.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
 import {
   allOrFirstError,
@@ -133,6 +134,17 @@ async function bringUpLocalOnce(
   }
 
   const { admin, devices } = stackCredentials(namespace, options.devices ?? 1);
+  // auth: "callout": the issuer and the device tokens now; the callout
+  // process once nats-server runs, and the agents only then (an agent that
+  // logs in before the callout serves would wait out the server's auth
+  // timeout and be refused).
+  const callout = options.auth === "callout"
+    ? await step(
+      "start the mock OIDC issuer",
+      () => StackCallout.prepare(stackDir, devices.map((d) => d.deviceId)),
+    )
+    : undefined;
+  if (callout) resources.use(callout);
   const port = pickFreePort();
   const natsUrl = `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}`;
   const tls = options.tls
@@ -144,30 +156,34 @@ async function bringUpLocalOnce(
 
   // Agents first: their Deno start-up is the slow part, and they retry
   // until nats-server (started meanwhile) accepts them.
-  await step(
-    "start the agents",
-    () =>
-      allOrFirstError(devices.map(async (device, index) => {
-        agents.push(
-          await AgentProcess.start({
-            deviceId: device.deviceId,
-            servers: natsUrl,
-            credentials: { user: device.user, password: device.password },
-            tls: tls?.client(device.deviceId),
-            runtimeEnabled: podman !== undefined,
-            runtime: podman && {
-              socket: podman.service.socketPath,
-              containerLabel: deviceLabel(device.deviceId),
-            },
-            exec: options.exec,
-            dir: stackDir,
-            heartbeatIntervalS: options.heartbeatIntervalS,
-            labels: options.deviceLabels?.(index, device.deviceId),
-            newSession,
-          }),
-        );
-      })),
-  );
+  const startAgents = () =>
+    step(
+      "start the agents",
+      () =>
+        allOrFirstError(devices.map(async (device, index) => {
+          agents.push(
+            await AgentProcess.start({
+              deviceId: device.deviceId,
+              servers: natsUrl,
+              credentials: callout
+                ? { tokenFile: callout.tokenFile(device.deviceId) }
+                : { user: device.user, password: device.password },
+              tls: tls?.client(device.deviceId),
+              runtimeEnabled: podman !== undefined,
+              runtime: podman && {
+                socket: podman.service.socketPath,
+                containerLabel: deviceLabel(device.deviceId),
+              },
+              exec: options.exec,
+              dir: stackDir,
+              heartbeatIntervalS: options.heartbeatIntervalS,
+              labels: options.deviceLabels?.(index, device.deviceId),
+              newSession,
+            }),
+          );
+        })),
+    );
+  if (!callout) await startAgents();
   const natsServer = await step(
     "start nats-server",
     () =>
@@ -175,20 +191,38 @@ async function bringUpLocalOnce(
         dir: stackDir,
         port,
         binary,
-        config: { admin, devices, serverName: namespace, tls: tls?.server },
+        config: callout
+          ? {
+            admin,
+            callout: callout.serverConfig,
+            serverName: namespace,
+            tls: tls?.server,
+          }
+          : { admin, devices, serverName: namespace, tls: tls?.server },
         newSession,
       }),
   );
   if (!keep) natsSlot.use(natsServer);
   started.push(natsServer);
+  if (callout) {
+    const process = await step(
+      "start the auth callout",
+      () => callout.start(natsUrl, { newSession }),
+    );
+    // Stopped before nats-server, after the agents.
+    if (!keep) natsSlot.use(process);
+    started.push(process);
+    await startAgents();
+  }
 
   const operatorClient = await step(
     "connect to NATS as admin",
     () =>
       connect({
         servers: natsUrl,
-        user: admin.user,
-        pass: admin.password,
+        ...(callout
+          ? { token: callout.operatorToken }
+          : { user: admin.user, pass: admin.password }),
         tls: tls?.client(OPERATOR_CERT),
         name: `fleet-e2e operator ${namespace}`,
       }),
@@ -228,6 +262,8 @@ async function bringUpLocalOnce(
   );
   return {
     backend: "local",
+    auth: callout ? "callout" : "userpass",
+    callout,
     namespace,
     dir: stackDir,
     keep,
@@ -246,33 +282,41 @@ async function bringUpLocalOnce(
       await orderedAgents.get(deviceId)!.kill();
     },
     debugInfo: () =>
-      renderDebugInfo({
-        namespace,
-        keep,
-        dir: stackDir,
-        natsUrl,
-        admin,
-        tls: tls?.client(OPERATOR_CERT),
-        natsServerLog: natsServer.logPath,
-        devices: [...orderedAgents].map(([deviceId, agent]) => ({
-          deviceId,
-          logPath: agent.logPath,
-          pid: agent.pid,
-          exited: agent.exitStatus !== undefined,
-        })),
-        natsServerPid: natsServer.pid,
-        natsServerExited: natsServer.exitStatus !== undefined,
-        podman: podman && {
-          socketPath: podman.service.socketPath,
-          pid: podman.service.pid,
-          exited: podman.exited,
-          dir: podman.service.dir,
-          cli: podman.cliPrefix,
-          containers: podman.containers,
-        },
-      }),
+      [
+        renderDebugInfo({
+          namespace,
+          keep,
+          dir: stackDir,
+          natsUrl,
+          admin,
+          tls: tls?.client(OPERATOR_CERT),
+          natsServerLog: natsServer.logPath,
+          devices: [...orderedAgents].map(([deviceId, agent]) => ({
+            deviceId,
+            logPath: agent.logPath,
+            pid: agent.pid,
+            exited: agent.exitStatus !== undefined,
+          })),
+          natsServerPid: natsServer.pid,
+          natsServerExited: natsServer.exitStatus !== undefined,
+          podman: podman && {
+            socketPath: podman.service.socketPath,
+            pid: podman.service.pid,
+            exited: podman.exited,
+            dir: podman.service.dir,
+            cli: podman.cliPrefix,
+            containers: podman.containers,
+          },
+        }),
+        ...(callout?.debugLines({
+          natsUrl,
+          cli: cliCommand(),
+          deviceIds: [...orderedAgents.keys()],
+        }).map((line) => `[e2e] ${line}`) ?? []),
+      ].join("\n"),
     release() {
       natsServer.unref();
+      callout?.process?.unref();
       for (const agent of orderedAgents.values()) agent.unref();
       podman?.service.unref();
     },

@@ -47,7 +47,7 @@ export function shellQuote(value: string): string {
 }
 
 /** How to run this package's CLI: the checkout's `mod.ts`, or from JSR. */
-function cliCommand(): string {
+export function cliCommand(): string {
   const url = new URL("../mod.ts", import.meta.url);
   return url.protocol === "file:"
     ? `deno run -A ${shellQuote(decodeURIComponent(url.pathname))}`

@@ -4,6 +4,7 @@
  */
 import type { AgentExecOptions } from "../testing/agent_process.ts";
 import type { StackBackend } from "./_stack_parts.ts";
+import type { StackAuth } from "./_stack_callout.ts";
 
 /** Whether a stack's agents have a container runtime. */
 export type StackRuntime = "podman" | "disabled";
@@ -77,6 +78,19 @@ export interface StackOptions {
    */
   tls?: boolean;
   /**
+   * How devices and the operator log in. `"userpass"`: static users, a
+   * password per device. `"callout"` (backend `"local"` only; not with
+   * `tls`): as in production, through the auth callout: a mock OIDC issuer
+   * in this process, the callout service as a process, nats-server with
+   * `auth_callout`; each agent gets a token file (`token_file`) minted for
+   * `device-<id>`, {@linkcode Stack.operatorClient} an operator token; the
+   * callout issues the permissions of `contracts/permissions.ts`. Tokens
+   * last an hour.
+   *
+   * @default {Deno.env.get("FLEET_E2E_AUTH") ?? "userpass"}
+   */
+  auth?: StackAuth;
+  /**
    * `"podman"`: one podman API service for the stack (its own socket and
    * storage, so parallel stacks and the user's own containers never meet),
    * the workload image (busybox, built once per machine and cached by its
@@ -135,3 +149,6 @@ export interface StackOptions {
 
 /** Environment variable naming the default backend of `Stack.bringUp()`. */
 export const FLEET_E2E_BACKEND_ENV = "FLEET_E2E_BACKEND";
+
+/** Environment variable naming the default `auth` of `Stack.bringUp()`. */
+export const FLEET_E2E_AUTH_ENV = "FLEET_E2E_AUTH";

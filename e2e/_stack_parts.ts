@@ -8,6 +8,7 @@ import type { Credentials, DeviceUser } from "../testing/nats_server_config.ts";
 import type { NatsServerProcess } from "../testing/nats_server_process.ts";
 import type { StackPodman } from "./_stack_podman.ts";
 import type { StackTls } from "./_stack_tls.ts";
+import type { StackAuth, StackCallout } from "./_stack_callout.ts";
 
 /** Where a stack runs. */
 export type StackBackend = "local" | "podman" | "k3d";
@@ -22,6 +23,10 @@ export const STACK_BACKENDS: readonly StackBackend[] = [
 /** A stack that is up, as its backend made it. */
 export interface StackParts {
   backend: StackBackend;
+  /** How devices and the operator log in. @default {"userpass"} */
+  auth?: StackAuth;
+  /** The issuer, tokens and callout process (`auth: "callout"`). */
+  callout?: StackCallout;
   namespace: string;
   /** The stack's temp dir. */
   dir: string;

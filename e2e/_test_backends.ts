@@ -1,13 +1,14 @@
 /**
- * The backends and transports the e2e ping suite runs on: with
- * `FLEET_E2E_BACKEND` set, that backend only; else `local` (plain and
- * mutual TLS) and `podman` (plain; ignored with a one-line reason without
+ * The backends, transports and auth modes the e2e ping suite runs on: with
+ * `FLEET_E2E_BACKEND` set, that backend only; else `local` (plain, mutual
+ * TLS, and plain with the auth callout) and `podman` (plain; ignored with a one-line reason without
  * podman, never in CI: `FLEET_REQUIRE_PODMAN=1`), and `k3d` when its gate
  * is open (`HARMONY_FLEET_E2E=1`, `k3d` and `kubectl` on PATH; else one
  * line says why). Test-only.
  */
 import { ignoreWithoutPodman } from "../testing/mod.ts";
 import type { StackBackend } from "./_stack_parts.ts";
+import type { StackAuth } from "./_stack_callout.ts";
 import { FLEET_E2E_BACKEND_ENV } from "./_stack_options.ts";
 import { ignoreWithoutK3d } from "./_test_k3d_gate.ts";
 
@@ -15,7 +16,9 @@ import { ignoreWithoutK3d } from "./_test_k3d_gate.ts";
 export interface E2eVariant {
   backend: StackBackend;
   tls: boolean;
-  /** For the test's name: `""`, `" (mutual TLS)"`, `" (podman backend)"`, … */
+  /** How devices and the operator log in. */
+  auth: StackAuth;
+  /** For the test's name: `""`, `" (mutual TLS)"`, `" (auth callout)"`, `" (podman backend)"`, … */
   label: string;
   /** The test's `ignore`. */
   ignore: boolean;
@@ -27,17 +30,38 @@ export function e2eVariants(): E2eVariant[] {
     | StackBackend
     | undefined;
   const all: E2eVariant[] = [
-    { backend: "local", tls: false, label: "", ignore: false },
-    { backend: "local", tls: true, label: " (mutual TLS)", ignore: false },
+    {
+      backend: "local",
+      tls: false,
+      auth: "userpass",
+      label: "",
+      ignore: false,
+    },
+    {
+      backend: "local",
+      tls: true,
+      auth: "userpass",
+      label: " (mutual TLS)",
+      ignore: false,
+    },
+    {
+      backend: "local",
+      tls: false,
+      auth: "callout",
+      label: " (auth callout)",
+      ignore: false,
+    },
     {
       backend: "podman",
       tls: false,
+      auth: "userpass",
       label: " (podman backend)",
       ignore: chosen === "podman" ? false : ignoreOnce(),
     },
     {
       backend: "k3d",
       tls: false,
+      auth: "userpass",
       label: " (k3d backend)",
       ignore: ignoreWithoutK3d(),
     },

@@ -11,14 +11,14 @@ import { e2eVariants } from "./_test_backends.ts";
 
 // On each backend (plain TCP: the transport is not what is tested here).
 for (
-  const { backend, label, ignore } of e2eVariants().filter((v) => !v.tls)
+  const { backend, auth, label, ignore } of e2eVariants().filter((v) => !v.tls)
 ) {
   Deno.test({
     name:
       `agent main() answers malformed JSON with bad_request and keeps answering ping${label}`,
     ignore,
     fn: async () => {
-      await using stack = await Stack.bringUp({ backend });
+      await using stack = await Stack.bringUp({ backend, auth });
       const [deviceId] = stack.deviceIds;
       const reply = await stack.operatorClient.request(
         `device-commands.${deviceId}.ping`,
@@ -44,7 +44,7 @@ for (
       `agent main() answers an unknown verb with bad_request and keeps answering ping${label}`,
     ignore,
     fn: async () => {
-      await using stack = await Stack.bringUp({ backend });
+      await using stack = await Stack.bringUp({ backend, auth });
       const [deviceId] = stack.deviceIds;
       const reply = await stack.operatorClient.request(
         `device-commands.${deviceId}.frobnicate`,

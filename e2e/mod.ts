@@ -24,9 +24,12 @@
  */
 export {
   DEVICE_LABEL_KEY,
+  FLEET_E2E_AUTH_ENV,
   FLEET_E2E_BACKEND_ENV,
   FLEET_E2E_KEEP_ENV,
   Stack,
+  STACK_TOKEN_LIFETIME_S,
+  type StackAuth,
   type StackBackend,
   StackBackendError,
   StackBringUpError,
@@ -61,6 +64,7 @@ export {
   type AgentProcessOptions,
   type AgentRuntimeOptions,
   AgentStartError,
+  type AgentTokenFile,
   renderAgentConfig,
 } from "../testing/agent_process.ts";
 export {
@@ -89,3 +93,18 @@ export {
   type NatsServerProcessOptions,
   NatsServerStartError,
 } from "../testing/nats_server_process.ts";
+export {
+  type MockOidcAlgorithm,
+  type MockOidcClaims,
+  MockOidcIssuer,
+  type MockOidcIssuerOptions,
+  type MockOidcMintOptions,
+  type MockOidcPublicJwk,
+  type MockOidcTokenResponse,
+} from "../testing/mock_oidc.ts";
+export {
+  type CalloutLogEvent,
+  CalloutProcess,
+  type CalloutProcessOptions,
+  CalloutStartError,
+} from "../testing/callout_process.ts";

@@ -10,25 +10,26 @@ import {
   watchErrors,
 } from "../testing/mod.ts";
 
-/** Connects to the stack as `deviceId`'s NATS user (with its certificate over TLS). */
-function connectAs(stack: Stack, deviceId: string): Promise<NatsConnection> {
-  const { user, password } = stack.deviceCredentials(deviceId);
-  return connect({
-    servers: stack.natsUrl,
-    user,
-    pass: password,
-    tls: stack.deviceTls(deviceId),
-  });
+/**
+ * Connects to the stack as `deviceId` does: its NATS user, or its token
+ * through the auth callout (with its certificate over TLS).
+ */
+async function connectAs(
+  stack: Stack,
+  deviceId: string,
+): Promise<NatsConnection> {
+  return await connect(await stack.deviceConnectionOptions(deviceId));
 }
 
-// Every test runs on the local backend over plain TCP and over mutual TLS;
-// the first two on the podman backend too (see _test_backends.ts).
-for (const { backend, tls, label, ignore } of e2eVariants()) {
+// Every test runs on the local backend over plain TCP, over mutual TLS and
+// with the auth callout; the first two on the podman backend too (see
+// _test_backends.ts).
+for (const { backend, tls, auth, label, ignore } of e2eVariants()) {
   const test = (name: string, fn: () => Promise<void>) =>
     Deno.test({ name: `${name}${label}`, ignore, fn });
 
   test(`Stack.bringUp() device credentials cannot subscribe to another device's commands`, async () => {
-    await using stack = await Stack.bringUp({ backend, devices: 2, tls });
+    await using stack = await Stack.bringUp({ backend, devices: 2, tls, auth });
     const [a, b] = stack.deviceIds;
     const nc = await connectAs(stack, a);
     try {
@@ -49,7 +50,7 @@ for (const { backend, tls, label, ignore } of e2eVariants()) {
   });
 
   test(`Stack.bringUp() device credentials cannot publish on another device's subjects`, async () => {
-    await using stack = await Stack.bringUp({ backend, devices: 2, tls });
+    await using stack = await Stack.bringUp({ backend, devices: 2, tls, auth });
     const [a, b] = stack.deviceIds;
     const nc = await connectAs(stack, a);
     const watch = watchErrors(nc);
@@ -85,6 +86,7 @@ for (const { backend, tls, label, ignore } of e2eVariants()) {
       await using stack = await Stack.bringUp({
         devices: 2,
         tls,
+        auth,
         exec: { allowHost: true },
       });
       const [a, b] = stack.deviceIds;

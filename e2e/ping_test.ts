@@ -10,12 +10,12 @@ import { e2eVariants } from "./_test_backends.ts";
 
 // The whole suite runs on the local backend over plain TCP and over mutual
 // TLS, and on the podman backend (see _test_backends.ts).
-for (const { backend, tls, label, ignore } of e2eVariants()) {
+for (const { backend, tls, auth, label, ignore } of e2eVariants()) {
   const test = (name: string, fn: () => Promise<void>) =>
     Deno.test({ name: `${name}${label}`, ignore, fn });
 
   test(`FleetCommandsClient.ping() gets the agent's reply on a stack`, async () => {
-    await using stack = await Stack.bringUp({ backend, tls });
+    await using stack = await Stack.bringUp({ backend, tls, auth });
     const [deviceId] = stack.deviceIds;
     const client = new FleetCommandsClient(stack.operatorClient, {
       timeoutMs: 5000,
@@ -29,7 +29,7 @@ for (const { backend, tls, label, ignore } of e2eVariants()) {
   });
 
   test(`FleetCommandsClient.ping() to an offline device fails with DeviceOfflineError well under 1 s`, async () => {
-    await using stack = await Stack.bringUp({ backend, tls });
+    await using stack = await Stack.bringUp({ backend, tls, auth });
     const client = new FleetCommandsClient(stack.operatorClient, {
       timeoutMs: 5000,
     });
@@ -46,7 +46,7 @@ for (const { backend, tls, label, ignore } of e2eVariants()) {
   });
 
   test(`FleetCommandsClient.ping() reaches several devices at once`, async () => {
-    await using stack = await Stack.bringUp({ backend, devices: 3, tls });
+    await using stack = await Stack.bringUp({ backend, devices: 3, tls, auth });
     assert.equal(new Set(stack.deviceIds).size, 3);
     const client = new FleetCommandsClient(stack.operatorClient);
     const replies = await Promise.all(
@@ -56,7 +56,7 @@ for (const { backend, tls, label, ignore } of e2eVariants()) {
   });
 
   test(`FleetCommandsClient.ping() to an agent killed mid-test fails with DeviceOfflineError`, async () => {
-    await using stack = await Stack.bringUp({ backend, devices: 2, tls });
+    await using stack = await Stack.bringUp({ backend, devices: 2, tls, auth });
     const [victim, survivor] = stack.deviceIds;
     const client = new FleetCommandsClient(stack.operatorClient, {
       timeoutMs: 300,

@@ -4,11 +4,17 @@
  *
  * @module
  */
-import type { NatsConnection, NatsTlsFiles } from "../nats/mod.ts";
+import type {
+  ConnectionOptions,
+  NatsConnection,
+  NatsTlsFiles,
+} from "../nats/mod.ts";
 import type { AgentProcess } from "../testing/agent_process.ts";
 import type { PodmanRun } from "../testing/mod.ts";
 import type { Credentials } from "../testing/nats_server_config.ts";
 import type { NatsServerProcess } from "../testing/nats_server_process.ts";
+import type { MockOidcIssuer } from "../testing/mock_oidc.ts";
+import type { CalloutProcess } from "../testing/callout_process.ts";
 import { OPERATOR_CERT } from "./_stack_tls.ts";
 import {
   deviceLabel,
@@ -19,11 +25,13 @@ import {
   type StopContainerOptions,
 } from "./_stack_podman.ts";
 import {
+  FLEET_E2E_AUTH_ENV,
   FLEET_E2E_BACKEND_ENV,
   FLEET_E2E_KEEP_ENV,
   type StackOptions,
   type StackRuntime,
 } from "./_stack_options.ts";
+import { STACK_AUTHS, type StackAuth } from "./_stack_callout.ts";
 import {
   randomHex,
   STACK_BACKENDS,
@@ -40,11 +48,13 @@ export {
   type StopContainerOptions,
 } from "./_stack_podman.ts";
 export {
+  FLEET_E2E_AUTH_ENV,
   FLEET_E2E_BACKEND_ENV,
   FLEET_E2E_KEEP_ENV,
   type StackOptions,
   type StackRuntime,
 } from "./_stack_options.ts";
+export { STACK_TOKEN_LIFETIME_S, type StackAuth } from "./_stack_callout.ts";
 export { type StackBackend, StackBringUpError } from "./_stack_parts.ts";
 
 /**
@@ -115,6 +125,8 @@ export class Stack implements AsyncDisposable {
   readonly namespace: string;
   /** Where the stack runs. */
   readonly backend: StackBackend;
+  /** How its devices and operator log in: `"userpass"` or `"callout"`. */
+  readonly auth: StackAuth;
   /** The stack's temp dir: configs, logs, manifests, the JetStream store. */
   readonly dir: string;
   /** Whether dispose keeps what the stack runs, and its dir. */
@@ -131,6 +143,7 @@ export class Stack implements AsyncDisposable {
     this.#podman = parts.podman;
     this.namespace = parts.namespace;
     this.backend = parts.backend;
+    this.auth = parts.auth ?? "userpass";
     this.natsUrl = parts.natsUrl;
     this.dir = parts.dir;
     this.keep = parts.keep;
@@ -273,14 +286,97 @@ export class Stack implements AsyncDisposable {
     return this.#parts.tls?.client(deviceId);
   }
 
-  /** The admin user and password. */
+  /**
+   * The admin user and password (with `auth: "callout"`, a static user that
+   * bypasses the callout, for debugging).
+   */
   get adminCredentials(): Credentials {
     return { ...this.#admin };
   }
 
-  /** The NATS user and password of `deviceId`'s agent. */
+  /**
+   * The NATS user and password of `deviceId`'s agent.
+   *
+   * @throws {RangeError} for a device not in the stack.
+   * @throws {TypeError} on a stack with `auth: "callout"`, whose devices log
+   *   in with tokens: use {@linkcode Stack.deviceConnectionOptions}.
+   */
   deviceCredentials(deviceId: string): Credentials {
-    return { ...this.#device(deviceId) };
+    const device = this.#device(deviceId);
+    if (this.auth === "callout") {
+      throw new TypeError(
+        `Cannot get the NATS password of device "${deviceId}" in e2e stack "${this.namespace}": it runs with auth "callout", where devices log in with OIDC tokens; use deviceConnectionOptions()`,
+      );
+    }
+    return { ...device };
+  }
+
+  /**
+   * Options to connect as `deviceId` does, for `connect()`: the stack's URL,
+   * the device's TLS settings and its credentials: user and password, or
+   * (`auth: "callout"`) a token freshly minted for `device-<id>`.
+   *
+   * @throws {RangeError} for a device not in the stack.
+   * @example
+   * ```ts ignore
+   * import { connect } from "@harmony/fleet/nats";
+   * const nc = await connect(await stack.deviceConnectionOptions(stack.deviceIds[0]));
+   * ```
+   */
+  async deviceConnectionOptions(
+    deviceId: string,
+  ): Promise<ConnectionOptions> {
+    const device = this.#device(deviceId);
+    const callout = this.#parts.callout;
+    const auth = callout
+      ? { token: await callout.mintDeviceToken(deviceId) }
+      : { user: device.user, pass: device.password };
+    const tls = this.deviceTls(deviceId);
+    return { servers: this.natsUrl, ...auth, ...(tls ? { tls } : {}) };
+  }
+
+  /**
+   * The token file of `deviceId`'s agent (`auth: "callout"`): replace it
+   * and the agent logs in with the new token at its next reconnect.
+   *
+   * @throws {RangeError} for a device not in the stack.
+   * @throws {TypeError} on a stack with `auth: "userpass"`.
+   */
+  deviceTokenFile(deviceId: string): string {
+    this.#device(deviceId);
+    return this.#callout(`the token file of "${deviceId}"`).tokenFile(
+      deviceId,
+    );
+  }
+
+  /**
+   * The mock OIDC issuer of a stack with `auth: "callout"`: mint tokens
+   * (`mint({ subject })`), rotate its key.
+   *
+   * @throws {TypeError} on a stack with `auth: "userpass"`.
+   */
+  get oidcIssuer(): MockOidcIssuer {
+    return this.#callout("the OIDC issuer").issuer;
+  }
+
+  /**
+   * The auth-callout process of a stack with `auth: "callout"` (its log:
+   * `events()`, `logPath`; `kill()` for a callout outage).
+   *
+   * @throws {TypeError} on a stack with `auth: "userpass"`.
+   */
+  get callout(): CalloutProcess {
+    return this.#callout("the callout process").process!;
+  }
+
+  #callout(what: string) {
+    const callout = this.#parts.callout;
+    if (callout === undefined) {
+      throw new TypeError(
+        `Cannot get ${what} of e2e stack "${this.namespace}": it runs with auth "${this.auth}"; bring it up with auth: "callout"`,
+      );
+    }
+    return callout;
   }
 
   /**
@@ -383,6 +479,29 @@ export class Stack implements AsyncDisposable {
         }`,
       );
     }
+    const auth = options.auth ?? Deno.env.get(FLEET_E2E_AUTH_ENV) ??
+      "userpass";
+    if (!(STACK_AUTHS as readonly string[]).includes(auth)) {
+      throw new RangeError(
+        `Cannot bring up an e2e stack with auth ${
+          JSON.stringify(auth)
+        }: expected ${STACK_AUTHS.map((a) => `"${a}"`).join(", ")}${
+          options.auth === undefined ? ` (from ${FLEET_E2E_AUTH_ENV})` : ""
+        }`,
+      );
+    }
+    if (auth === "callout" && backend !== "local") {
+      throw new StackBackendError(
+        backend as StackBackend,
+        `Cannot bring up an e2e stack with auth "callout" on backend "${backend}": only the "local" backend runs the auth callout yet`,
+      );
+    }
+    if (auth === "callout" && options.tls) {
+      throw new TypeError(
+        'Cannot bring up an e2e stack with auth "callout" and tls: true: the callout service has no TLS client settings yet, and the server\'s mutual TLS would refuse it',
+      );
+    }
+    options = { ...options, auth: auth as StackAuth };
     const namespace = () => `e2e-${randomHex(4)}`;
     let parts!: StackParts;
     switch (backend as StackBackend) {

@@ -1,10 +1,18 @@
 import { credsAuthenticator, nkeys } from "@nats-io/nats-core";
 import type { ConnectionOptions } from "./core_types.ts";
 import { fileReadProblem } from "./_file_problem.ts";
+import { NatsAuthError } from "./auth_error.ts";
+import { readTokenFile, tokenFileAuthenticator } from "./token_file.ts";
+
+export {
+  NatsAuthError,
+  type NatsAuthErrorOptions,
+  type NatsAuthSetting,
+} from "./auth_error.ts";
 
 /**
- * How to authenticate to NATS: user and password, a token, or a `.creds`
- * file (user JWT and NKey seed) — one of them, or none.
+ * How to authenticate to NATS: user and password, a token, a token file, or
+ * a `.creds` file (user JWT and NKey seed) — one of them, or none.
  */
 export interface NatsAuth {
   /** User name; `password` needs it. */
@@ -15,6 +23,22 @@ export interface NatsAuth {
   token?: string;
   /** Path of a NATS `.creds` file. */
   credsFile?: string;
+  /**
+   * Path of a file holding the token (surrounding whitespace dropped); read
+   * again at every connect and reconnect, so a rotated token is used.
+   */
+  tokenFile?: string;
+}
+
+/** Options of {@linkcode authConnectionOptions}. */
+export interface AuthConnectionOptionsOptions {
+  /**
+   * Called when the token file cannot be read at a reconnect (the last
+   * token read is sent instead); see `tokenFileAuthenticator`.
+   *
+   * @default {undefined (nothing is called)}
+   */
+  onTokenFileError?: (error: NatsAuthError) => void;
 }
 
 /** The connection options that carry credentials. */
@@ -29,31 +53,6 @@ export interface CredsFile {
   jwt: string;
   /** The NKey seed (`SU…`), as bytes. */
   seed: Uint8Array;
-}
-
-/**
- * Credentials that cannot be used: two kinds at once, a password without a
- * user, a `.creds` file that is missing or malformed. A `TypeError` (a bad
- * argument). Messages name the file and the problem, never a secret.
- *
- * @example
- * ```ts
- * import { authConnectionOptions, NatsAuthError } from "./auth.ts";
- * await authConnectionOptions({ password: "x" }).catch((error) => {
- *   error instanceof NatsAuthError; // true
- * });
- * ```
- */
-export class NatsAuthError extends TypeError {
-  /** The credentials file at fault, when a file is. */
-  readonly path?: string;
-
-  /** Builds the error; `options.path` names the file at fault. */
-  constructor(message: string, options?: ErrorOptions & { path?: string }) {
-    super(message, options);
-    this.name = "NatsAuthError";
-    this.path = options?.path;
-  }
 }
 
 // `-----BEGIN NATS USER JWT-----` … `------END NATS USER JWT------`, as nsc writes them.
@@ -130,11 +129,13 @@ export async function readCredsFile(path: string): Promise<CredsFile> {
 /**
  * Maps credentials to the connection options that carry them, once for
  * every program (agent, CLI, library): `user`/`pass`, `token`, or an
- * authenticator for a `.creds` file, which is read and checked here so a
- * bad file fails before any connection is tried.
+ * authenticator for a `.creds` file or a token file, which is read and
+ * checked here so a bad file fails before any connection is tried. A token
+ * file is read again at every reconnect (see `tokenFileAuthenticator`).
  *
  * @throws {NatsAuthError} for a password without a user, two kinds of
- *   credentials at once, or an unusable `.creds` file.
+ *   credentials at once, an unusable `.creds` file, or a token file that is
+ *   missing, unreadable or empty.
  * @example
  * ```ts
  * import { authConnectionOptions } from "./auth.ts";
@@ -143,8 +144,9 @@ export async function readCredsFile(path: string): Promise<CredsFile> {
  */
 export async function authConnectionOptions(
   auth: NatsAuth,
+  options: AuthConnectionOptionsOptions = {},
 ): Promise<AuthConnectionOptions> {
-  const { user, password, token, credsFile } = auth;
+  const { user, password, token, credsFile, tokenFile } = auth;
   if (password !== undefined && user === undefined) {
     throw new NatsAuthError("Cannot authenticate: a password needs a user");
   }
@@ -152,6 +154,7 @@ export async function authConnectionOptions(
     user !== undefined ? "user/password" : undefined,
     token !== undefined ? "token" : undefined,
     credsFile !== undefined ? "credentials file" : undefined,
+    tokenFile !== undefined ? "token file" : undefined,
   ].filter((kind) => kind !== undefined);
   if (kinds.length > 1) {
     throw new NatsAuthError(
@@ -164,6 +167,14 @@ export async function authConnectionOptions(
     return password === undefined ? { user } : { user, pass: password };
   }
   if (token !== undefined) return { token };
+  if (tokenFile !== undefined) {
+    return {
+      authenticator: tokenFileAuthenticator(tokenFile, {
+        token: await readTokenFile(tokenFile),
+        onReadError: options.onTokenFileError,
+      }),
+    };
+  }
   if (credsFile !== undefined) {
     const { jwt, seed } = await readCredsFile(credsFile);
     return {

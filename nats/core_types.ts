@@ -95,3 +95,16 @@ export type MsgHdrs = core.MsgHdrs;
  * ```
  */
 export type Subscription = core.Subscription;
+
+/**
+ * What nats-core calls for the credentials of each CONNECT (the first
+ * connect and every reconnect): nats-core's `Authenticator`, e.g.
+ * {@linkcode tokenFileAuthenticator}.
+ *
+ * @example
+ * ```ts
+ * import type { Authenticator } from "./core_types.ts";
+ * const fixed: Authenticator = () => ({ auth_token: "t0ken" });
+ * ```
+ */
+export type Authenticator = core.Authenticator;

@@ -29,12 +29,21 @@ export {
 export {
   type AuthConnectionOptions,
   authConnectionOptions,
+  type AuthConnectionOptionsOptions,
   type CredsFile,
   type NatsAuth,
   NatsAuthError,
+  type NatsAuthErrorOptions,
+  type NatsAuthSetting,
   parseCredsFile,
   readCredsFile,
 } from "./auth.ts";
+export {
+  readTokenFile,
+  readTokenFileSync,
+  tokenFileAuthenticator,
+  type TokenFileAuthenticatorOptions,
+} from "./token_file.ts";
 export {
   checkTlsSettings,
   MUTUAL_TLS_NEEDS_HANDSHAKE_FIRST,
@@ -47,6 +56,7 @@ export {
   type TlsSettingsOptions,
 } from "./tls.ts";
 export type {
+  Authenticator,
   ConnectionOptions,
   Msg,
   MsgHdrs,

@@ -48,14 +48,23 @@ export interface AgentExecOptions {
   allowHost?: boolean;
 }
 
+/** Token-file credentials of an agent: `[nats] token_file`. */
+export interface AgentTokenFile {
+  /** The file holding the device's token (absolute path). */
+  tokenFile: string;
+}
+
 /** Options of {@linkcode AgentProcess.start}. */
 export interface AgentProcessOptions {
   /** The device the agent answers for. */
   deviceId: string;
   /** NATS server URL(s) for the `[nats]` table. */
   servers: string | readonly string[];
-  /** The device's NATS user and password. */
-  credentials: Credentials;
+  /**
+   * The device's NATS user and password, or `{ tokenFile }`: the
+   * `token_file` key (an absolute path), as with the auth callout.
+   */
+  credentials: Credentials | AgentTokenFile;
   /**
    * TLS: the `tls_ca_file`, `tls_cert_file`, `tls_key_file` and
    * `tls_handshake_first` keys of the `[nats]` table (give absolute paths).
@@ -356,8 +365,12 @@ export function renderAgentConfig(
       servers: typeof options.servers === "string"
         ? [options.servers]
         : [...options.servers],
-      user: options.credentials.user,
-      password: options.credentials.password,
+      ...("tokenFile" in options.credentials
+        ? { token_file: options.credentials.tokenFile }
+        : {
+          user: options.credentials.user,
+          password: options.credentials.password,
+        }),
       ...(tls.caFile === undefined ? {} : { tls_ca_file: tls.caFile }),
       ...(tls.certFile === undefined ? {} : { tls_cert_file: tls.certFile }),
       ...(tls.keyFile === undefined ? {} : { tls_key_file: tls.keyFile }),

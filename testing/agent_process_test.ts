@@ -41,3 +41,14 @@ Deno.test("renderAgentConfig() leaves out [runtime] and [exec], and the keys not
   assert.deepEqual({ ...some.runtime as object }, { container_label: "team" });
   assert.deepEqual({ ...some.exec as object }, { allow_host: false });
 });
+
+Deno.test("renderAgentConfig() writes token_file instead of user and password for token-file credentials", () => {
+  const config = parseToml(renderAgentConfig({
+    ...BASE,
+    credentials: { tokenFile: "/tmp/stack/token-d1" },
+  }));
+  assert.deepEqual({ ...config.nats as object }, {
+    servers: ["nats://127.0.0.1:4222"],
+    token_file: "/tmp/stack/token-d1",
+  });
+});

@@ -38,12 +38,13 @@ export interface CliConnectOptions {
  * Turns resolved settings into `ConnectionOptions` for a one-shot command:
  * each server tried once (in random order, as nats-core and the `nats` CLI
  * do) before giving up, no reconnects, a bounded connect time per server, the servers without user info,
- * the credentials mapped by `authConnectionOptions` (a `.creds` file is
- * read and checked here) and the TLS settings by `tlsConnectionOptions`
+ * the credentials mapped by `authConnectionOptions` (a `.creds` or token
+ * file is read and checked here) and the TLS settings by `tlsConnectionOptions`
  * (their files are read and checked here too).
  *
  * @throws {CliUsageError} for unusable credentials (a password without a
- *   user, two kinds at once, a missing or malformed `.creds` file) or TLS
+ *   user, two kinds at once, a missing or malformed `.creds` file, a token
+ *   file that is missing, unreadable or empty) or TLS
  *   settings (a file missing or not PEM, half a client certificate, a
  *   client certificate without `--tlsfirst`), naming where they came from.
  * @example
@@ -139,8 +140,9 @@ function authUsageError(
   error: NatsAuthError,
   settings: ConnectionSettings,
 ): CliUsageError {
-  if (error.path !== undefined) {
-    const from = settings.authFrom.credsFile ?? "--creds";
+  if (error.setting !== undefined) {
+    const from = settings.authFrom[error.setting] ??
+      (error.setting === "tokenFile" ? "--token-file" : "--creds");
     return new CliUsageError(`${from}: ${error.message}`, {
       cause: error,
       source: from,

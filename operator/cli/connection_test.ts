@@ -60,6 +60,60 @@ Deno.test("cliConnectionOptions() names a --creds file that does not exist", asy
   );
 });
 
+Deno.test("cliConnectionOptions() names a --token-file that is missing or empty, never the token", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/token`;
+  const settings = resolveConnectionSettings([{
+    tokenFile: { value: path, from: "--token-file" },
+  }]);
+  for (
+    const [text, problem] of [[undefined, "the file does not exist"], [
+      "\n",
+      "the file holds only whitespace",
+    ]] as const
+  ) {
+    await Deno.remove(path).catch(() => {});
+    if (text !== undefined) await Deno.writeTextFile(path, text);
+    await assert.rejects(
+      cliConnectionOptions(settings, { timeoutMs: 1 }),
+      (error) => {
+        assert.ok(error instanceof CliUsageError);
+        assert.equal(error.source, "--token-file");
+        assert.equal(error.file, path);
+        assert.equal(
+          error.message,
+          `--token-file: Cannot use NATS token file ${
+            JSON.stringify(path)
+          }: ${problem}`,
+        );
+        return true;
+      },
+    );
+  }
+  await Deno.writeTextFile(path, "s3cret-t0ken\n");
+  const options = await cliConnectionOptions(settings, { timeoutMs: 1 });
+  assert.equal(options.token, undefined);
+  assert.equal(typeof options.authenticator, "function");
+});
+
+Deno.test("cliConnectionOptions() refuses --token-file with --token, naming both", async () => {
+  const settings = resolveConnectionSettings([{
+    token: { value: "s3cret", from: "--token" },
+    tokenFile: { value: "/run/token", from: "--token-file" },
+  }]);
+  await assert.rejects(
+    cliConnectionOptions(settings, { timeoutMs: 1 }),
+    (error) => {
+      assert.ok(error instanceof CliUsageError);
+      assert.equal(
+        error.message,
+        "Cannot authenticate: token and token file cannot be used together; choose one (given: --token, --token-file)",
+      );
+      return true;
+    },
+  );
+});
+
 Deno.test("cliConnectionOptions() passes a context's inbox prefix on", async () => {
   const settings = resolveConnectionSettings([]);
   const plain = await cliConnectionOptions(settings, { timeoutMs: 1 });

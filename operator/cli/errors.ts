@@ -3,7 +3,7 @@ import { tlsAdvice } from "./tls_advice.ts";
 
 /**
  * A command line the CLI cannot act on: a bad flag combination or value, a
- * malformed server URL, an unreadable `.creds` or context file, an invalid
+ * malformed server URL, an unreadable `.creds`, token or context file, an invalid
  * device id. Maps to exit code 2. `source` names where the bad value came
  * from (`--server`, `NATS_URL`, a context file), when one place did.
  *
@@ -16,7 +16,7 @@ import { tlsAdvice } from "./tls_advice.ts";
 export class CliUsageError extends Error {
   /** Where the bad value came from, e.g. `--server` or `NATS_URL`. */
   readonly source?: string;
-  /** The file at fault (a `.creds` or context file), when a file is. */
+  /** The file at fault (a `.creds`, token or context file), when a file is. */
   readonly file?: string;
 
   /**
@@ -69,7 +69,7 @@ export class CliConnectionError extends Error {
       ? ` (${options.cause.message})`
       : "";
     const what = reason === "authentication"
-      ? `authentication failed${detail}; check --user/--password, --token or --creds`
+      ? `authentication failed${detail}; check --user/--password, --token, --token-file or --creds`
       : reason === "tls"
       ? `TLS failed${detail}; ${
         tlsAdvice(options?.cause) ??

@@ -11,7 +11,7 @@ Deno.test("CliConnectionError() says authentication failed and how to fix it", (
   assert.equal(error.cause, cause);
   assert.equal(
     error.message,
-    'Cannot connect to NATS at "nats://h:4222": authentication failed (Authorization Violation); check --user/--password, --token or --creds',
+    'Cannot connect to NATS at "nats://h:4222": authentication failed (Authorization Violation); check --user/--password, --token, --token-file or --creds',
   );
 });
 

@@ -7,7 +7,7 @@
  * | --- | --- | --- |
  * | 0 | `Ok` | every device answered |
  * | 1 | `NotAllAnswered` | some device was offline, timed out, answered with an error or with a bad reply |
- * | 2 | `Usage` | bad command line: unknown command or flag, bad flag value, invalid device id, malformed `--server` or `NATS_URL`, unreadable `--creds` file, TLS file missing or not PEM (`--tlsca`, `--tlscert`, `--tlskey`), half a client certificate or one without `--tlsfirst`, missing or malformed context file |
+ * | 2 | `Usage` | bad command line: unknown command or flag, bad flag value, invalid device id, malformed `--server` or `NATS_URL`, unreadable, missing or empty `--creds` or `--token-file` file, TLS file missing or not PEM (`--tlsca`, `--tlscert`, `--tlskey`), half a client certificate or one without `--tlsfirst`, missing or malformed context file |
  * | 3 | `Connection` | cannot connect to NATS (unreachable, authentication failed, TLS failed) or the connection failed during the command |
  * | 4 | `Internal` | an unexpected error, i.e. a bug in `fleet` |
  *
@@ -37,7 +37,7 @@ export const ExitCode = {
   Ok: 0,
   /** `ping`: some device was offline, timed out, or answered with an error or a bad reply. */
   NotAllAnswered: 1,
-  /** `ping`: bad command line: unknown command or flag, bad value, invalid device id, malformed server URL, unreadable `.creds`, TLS or context file. */
+  /** `ping`: bad command line: unknown command or flag, bad value, invalid device id, malformed server URL, unreadable `.creds`, token, TLS or context file. */
   Usage: 2,
   /** `ping`: cannot connect to NATS (unreachable, authentication failed, TLS failed), or the connection failed. */
   Connection: 3,
@@ -64,9 +64,10 @@ export const EXIT_CODES_HELP: string = [
   "  0  every device answered",
   "  1  some device did not answer (offline, timed out) or answered with an error",
   "  2  usage error: unknown command or flag, bad value, invalid device id,",
-  "     malformed --server or NATS_URL, unreadable --creds file, TLS file",
-  "     missing or not PEM, half a client certificate or one without",
-  "     --tlsfirst, missing or malformed context file",
+  "     malformed --server or NATS_URL, unreadable --creds file, missing or",
+  "     empty --token-file, TLS file missing or not PEM, half a client",
+  "     certificate or one without --tlsfirst, missing or malformed context",
+  "     file",
   "  3  cannot connect to NATS (unreachable, authentication failed, TLS",
   "     failed: the message says what to fix), or the connection failed",
   "     during the command",

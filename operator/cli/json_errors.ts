@@ -68,7 +68,7 @@ export interface CliErrorJson {
     exit_code: number;
     /** Usage: where the bad value came from (`--server`, `NATS_URL`, a context field). */
     source?: string;
-    /** Usage: the file at fault (a `.creds`, TLS or context file). */
+    /** Usage: the file at fault (a `.creds`, token, TLS or context file). */
     file?: string;
     /** Usage, from the command-line parser: its error code, e.g. `commander.unknownOption`; `remote_error`: the agent's error code, e.g. 404. */
     code?: string | number;

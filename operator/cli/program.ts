@@ -167,6 +167,12 @@ function buildProgram(context: ProgramContext): Command {
     .option("--password <password>", "password of --user (env NATS_PASSWORD)")
     .option("--token <token>", "authentication token (env NATS_TOKEN)")
     .option(
+      "--token-file <file>",
+      "file holding the authentication token, e.g. an OIDC token for the " +
+        "auth callout; surrounding whitespace is dropped, the token never " +
+        "printed",
+    )
+    .option(
       "--creds <file>",
       "NATS user credentials (.creds) file (env NATS_CREDS)",
     )

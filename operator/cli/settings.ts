@@ -29,6 +29,8 @@ export interface SettingsLayer {
   password?: Setting;
   /** Token. */
   token?: Setting;
+  /** Path of a file holding the token: `--token-file`. */
+  tokenFile?: Setting;
   /** Path of a `.creds` file. */
   creds?: Setting;
   /** CA certificates (PEM) to trust: `--tlsca`, `NATS_CA`, a context's `ca`. */
@@ -67,6 +69,8 @@ export interface ConnectionFlags {
   password?: string;
   /** `--token`. */
   token?: string;
+  /** `--token-file`. */
+  tokenFile?: string;
   /** `--creds`. */
   creds?: string;
   /** `--tlsca`. */
@@ -104,6 +108,7 @@ const FLAG_NAMES = {
   user: ["user", "--user"],
   password: ["password", "--password"],
   token: ["token", "--token"],
+  tokenFile: ["tokenFile", "--token-file"],
   creds: ["creds", "--creds"],
   tlsca: ["tlsCa", "--tlsca"],
   tlscert: ["tlsCert", "--tlscert"],
@@ -155,25 +160,28 @@ export function envLayer(getEnv: EnvReader): SettingsLayer {
   return layer;
 }
 
-type CredentialField = "user" | "password" | "token" | "creds";
-type AuthKind = "user/password" | "token" | "creds";
+type CredentialField = "user" | "password" | "token" | "tokenFile" | "creds";
+type AuthKind = "user/password" | "token" | "token file" | "creds";
 
 const CREDENTIAL_FIELDS: readonly CredentialField[] = [
   "user",
   "password",
   "token",
+  "tokenFile",
   "creds",
 ];
 const KIND: Readonly<Record<CredentialField, AuthKind>> = {
   user: "user/password",
   password: "user/password",
   token: "token",
+  tokenFile: "token file",
   creds: "creds",
 };
 const AUTH_KEY: Readonly<Record<CredentialField, keyof NatsAuth>> = {
   user: "user",
   password: "password",
   token: "token",
+  tokenFile: "tokenFile",
   creds: "credsFile",
 };
 
@@ -186,10 +194,11 @@ const AUTH_KEY: Readonly<Record<CredentialField, keyof NatsAuth>> = {
  *   {@linkcode DEFAULT_NATS_URL}), and are checked here; credentials in a
  *   server URL (`nats://user:password@host`, `nats://token@host`) belong to
  *   that layer, and are refused when the same layer gives credentials too;
- * - the kind of credentials (user/password, token or creds) is that of the
- *   first layer giving any; each of its fields then comes from the first
- *   layer that has it (`--user` with `NATS_PASSWORD` works), and other
- *   kinds below are ignored (`--token` overrides a context's `creds`);
+ * - the kind of credentials (user/password, token, token file or creds) is
+ *   that of the first layer giving any; each of its fields then comes from
+ *   the first layer that has it (`--user` with `NATS_PASSWORD` works), and
+ *   other kinds below are ignored (`--token` overrides a context's `creds`,
+ *   `--token-file` a `NATS_TOKEN`);
  * - each TLS setting (CA, certificate, key, TLS first) comes from the first
  *   layer that has it, as the `nats` CLI lays flags over a context field
  *   by field; they are checked when connecting (`tlsConnectionOptions`).

@@ -102,6 +102,39 @@ Deno.test("resolveConnectionSettings() takes the kind of credentials from the hi
   assert.deepEqual(both.auth, { user: "u", token: "t" });
 });
 
+Deno.test("resolveConnectionSettings() takes --token-file as a kind of its own, over NATS_TOKEN and a context's token", () => {
+  const s = (value: string, from: string) => ({ value, from });
+  const layer = flagsLayer({ tokenFile: "/run/token" });
+  assert.deepEqual(layer.tokenFile, s("/run/token", "--token-file"));
+  const settings = resolveConnectionSettings([
+    layer,
+    { token: s("t", "NATS_TOKEN") },
+    { token: s("c", "context"), user: s("u", "context") },
+  ]);
+  assert.deepEqual(settings.auth, { tokenFile: "/run/token" });
+  assert.deepEqual(settings.authFrom, { tokenFile: "--token-file" });
+  // With --token in the same layer both stay, for authConnectionOptions to refuse.
+  const both = resolveConnectionSettings([
+    { token: s("t", "--token"), tokenFile: s("/run/token", "--token-file") },
+  ]);
+  assert.deepEqual(both.auth, { token: "t", tokenFile: "/run/token" });
+  assert.throws(
+    () =>
+      resolveConnectionSettings([{
+        server: { value: "nats://s3cret@h", from: "--server" },
+        tokenFile: s("/run/token", "--token-file"),
+      }]),
+    (error) => {
+      assert.ok(error instanceof CliUsageError);
+      assert.equal(
+        error.message,
+        "--server: the URL carries credentials and --token-file is given too; give them once",
+      );
+      return true;
+    },
+  );
+});
+
 Deno.test("flagsLayer() and envLayer() read the TLS flags and variables as the nats CLI names them", () => {
   assert.deepEqual(
     flagsLayer({
