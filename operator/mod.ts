@@ -84,3 +84,18 @@ export {
   runCli,
   type RunCliOptions,
 } from "./cli/mod.ts";
+export {
+  DEFAULT_FANOUT_CONCURRENCY,
+  Fanout,
+  fanOut,
+  type FanoutAnswered,
+  type FanoutCommand,
+  type FanoutFailed,
+  type FanoutOptions,
+  type FanoutOutcome,
+  type FanoutStatus,
+  fanoutStatusOf,
+  type FanoutSummary,
+  pingFanout,
+  type PingFanoutOptions,
+} from "./fanout.ts";
