@@ -79,6 +79,19 @@ export {
 } from "./errors.ts";
 export { MAX_TIMEOUT_MS } from "./timeout.ts";
 export {
+  ASSUMED_HEARTBEAT_INTERVAL_S,
+  type DeviceRecord,
+  type DevicesOptions,
+  DeviceStatus,
+  listDevices,
+  STALE_AFTER_INTERVALS,
+} from "./devices.ts";
+export {
+  RegistryError,
+  type RegistryErrorOptions,
+  RegistryFailure,
+} from "./registry_errors.ts";
+export {
   type CliWriter,
   ExitCode,
   runCli,
