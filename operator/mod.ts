@@ -112,3 +112,17 @@ export {
   pingFanout,
   type PingFanoutOptions,
 } from "./fanout.ts";
+export {
+  checkTargetSpec,
+  globToRegExp,
+  InvalidTargetError,
+  isGlob,
+  type LabelRequirement,
+  matchesLabels,
+  needsKnownDevices,
+  NoMatchingDevicesError,
+  parseLabelSelector,
+  resolveTargets,
+  type TargetableDevice,
+  type TargetSpec,
+} from "./targeting.ts";
