@@ -20,7 +20,7 @@ Deno.test("runCli() prints help with the exit codes and returns 0 for --help", a
   assert.match(stdout, /logs \[options\] <device-id> <container>/);
   assert.match(
     stdout,
-    /exec \[options\] <device-id> \[container\] +run a command/,
+    /exec \[options\] \[target\] \[container\] +run a command/,
   );
   assert.ok(stdout.includes("Exit codes of logs and exec"));
   assert.ok(stdout.includes("  124  timed out"));
