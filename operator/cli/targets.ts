@@ -34,7 +34,8 @@ export const TARGETING_HELP: string = [
   "                    != and !key also match a device without the label);",
   "                    with ids or globs it narrows them",
   "  Known devices are those of the device registry (fleet devices). A glob,",
-  "  --all or -l that matches no device is an error (exit 2), naming it.",
+  "  --all or -l that matches no device is an error naming it (ping: exit",
+  "  2; exec: 125); nothing is sent then.",
 ].join("\n");
 
 /**
