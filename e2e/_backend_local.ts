@@ -14,6 +14,7 @@ import {
 import { pickFreePort } from "../testing/free_port.ts";
 import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { waitForAgents } from "./_agent_ready.ts";
+import { createStackRegistry, waitForRegistry } from "./_stack_registry.ts";
 import { renderDebugInfo } from "./_debug_info.ts";
 import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
 import { deviceLabel, StackPodman } from "./_stack_podman.ts";
@@ -192,12 +193,27 @@ async function bringUpLocalOnce(
       }),
   );
   resources.defer(() => operatorClient.close());
+  await step(
+    "create the device registry",
+    () =>
+      createStackRegistry(operatorClient, {
+        replicas: options.registryReplicas,
+      }),
+  );
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   await step(
     "wait for the agents to answer ping",
     () =>
       waitForAgents(operatorClient, agents, {
+        timeoutMs: readyTimeoutMs,
+        signal: options.signal,
+      }),
+  );
+  await step(
+    "wait for every device in the registry",
+    () =>
+      waitForRegistry(operatorClient, devices.map((d) => d.deviceId), {
         timeoutMs: readyTimeoutMs,
         signal: options.signal,
       }),

@@ -106,6 +106,14 @@ export interface StackOptions {
    */
   exec?: AgentExecOptions;
   /**
+   * The device registry's replicas (the `FLEET_DEVICES` stream, created at
+   * bring-up by the `local` backend): 1, 3 or 5; more than 1 needs a
+   * JetStream cluster of at least that many servers.
+   *
+   * @default {1}
+   */
+  registryReplicas?: number;
+  /**
    * Aborts the bring-up (e.g. on Ctrl-C): what was started is torn down and
    * `bringUp` throws {@linkcode StackBringUpError} naming the step it was
    * at, with the signal's reason as the cause's cause.

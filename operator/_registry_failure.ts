@@ -36,6 +36,17 @@ export function registryError(
       { stream, reason: RegistryFailure.JetStreamDisabled, cause: error },
     );
   }
+  const violation = permissionViolation(error);
+  if (violation !== undefined) {
+    return new RegistryError(
+      `${what}: permission denied (${violation}); ${
+        action === "list"
+          ? "the user needs the operator permissions (operatorPermissions())"
+          : "creating it needs an administrator"
+      }`,
+      { stream, reason: RegistryFailure.Forbidden, cause: error },
+    );
+  }
   if (error instanceof Error && error.name === "TimeoutError") {
     return new RegistryError(
       `${what}: the JetStream API did not answer in time (no permission for it, or the server is busy)`,
@@ -48,6 +59,18 @@ export function registryError(
     reason: RegistryFailure.Failed,
     cause: error,
   });
+}
+
+function permissionViolation(error: unknown): string | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (
+      e.name === "PermissionViolationError" ||
+      /Permissions Violation/.test(e.message)
+    ) {
+      return e.message;
+    }
+  }
+  return undefined;
 }
 
 function isNotEnabled(error: unknown): boolean {

@@ -1,4 +1,5 @@
-import { createInbox, type Msg, type NatsConnection } from "@nats-io/nats-core";
+import { createInbox, type Msg } from "@nats-io/nats-core";
+import type { NatsConnection } from "../nats/mod.ts";
 import {
   AckPolicy,
   type ConsumerInfo,
@@ -96,6 +97,14 @@ export interface DevicesOptions {
   signal?: AbortSignal;
 }
 
+/** What {@linkcode listDeviceRegistry} resolves with. */
+export interface DeviceListing {
+  /** Every device, sorted by id. */
+  devices: DeviceRecord[];
+  /** The time statuses were judged at (`options.now`, else the server's clock). */
+  at: Date;
+}
+
 const DEFAULT_TIMEOUT_MS = 5000;
 // The listing's consumer removes itself this long after it is left
 // behind (when deleting it failed).
@@ -113,9 +122,9 @@ const CONSUMER_INACTIVE_NS = 30_000_000_000;
  * stream's info, creating and deleting consumers on it, its own inbox.
  *
  * @throws {RegistryError} `not_found` when the stream does not exist,
- *   `jetstream_disabled` when the server has no JetStream, `timeout` when
- *   the listing did not finish in time (also what a server that refuses
- *   the request for lack of permission looks like), `failed` otherwise.
+ *   `jetstream_disabled` when the server has no JetStream, `forbidden`
+ *   when the user may not read it (a device user), `timeout` when the
+ *   listing did not finish in time, `failed` otherwise.
  * @throws {RangeError} for a bad `timeoutMs`.
  * @example
  * ```ts ignore
@@ -129,6 +138,27 @@ export async function listDevices(
   nc: NatsConnection,
   options: DevicesOptions = {},
 ): Promise<DeviceRecord[]> {
+  return (await listDeviceRegistry(nc, options)).devices;
+}
+
+/**
+ * {@linkcode listDevices}, plus the time the statuses were judged at (the
+ * server's clock unless `options.now` is given), so that "last seen 5 s
+ * ago" can be said without trusting the local clock.
+ *
+ * @throws {RegistryError} as {@linkcode listDevices}.
+ * @throws {RangeError} for a bad `timeoutMs`.
+ * @example
+ * ```ts ignore
+ * import { listDeviceRegistry } from "@harmony/fleet/operator";
+ * const { devices, at } = await listDeviceRegistry(nc);
+ * for (const d of devices) console.log(d.id, at.getTime() - d.lastSeen.getTime());
+ * ```
+ */
+export async function listDeviceRegistry(
+  nc: NatsConnection,
+  options: DevicesOptions = {},
+): Promise<DeviceListing> {
   const stream = options.stream ?? DEVICE_REGISTRY_STREAM;
   const timeoutMs = checkTimeoutMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signal = options.signal;
@@ -141,6 +171,8 @@ export async function listDevices(
   const inbox = createInbox(inboxPrefix(nc));
   const received: Msg[] = [];
   const last = Promise.withResolvers<void>();
+  // Rejected before anyone awaits it when the API request fails first.
+  last.promise.catch(() => {});
   const sub = nc.subscribe(inbox, {
     callback: (error, msg) => {
       if (error) return last.reject(error);
@@ -189,8 +221,8 @@ export async function listDevices(
       }
       throw registryError(error, stream, "list");
     }
-    const now = options.now ?? serverNow(info);
-    return records(received, now, options.onInvalid);
+    const at = options.now ?? serverNow(info);
+    return { devices: records(received, at, options.onInvalid), at };
   } finally {
     stop.removeEventListener("abort", onStop);
     sub.unsubscribe();

@@ -4,7 +4,9 @@ export const RegistryFailure = {
   NotFound: "not_found",
   /** The server (or the account) has no JetStream. */
   JetStreamDisabled: "jetstream_disabled",
-  /** The server refused the request (permissions), or the API did not answer in time. */
+  /** The user may not use that part of the JetStream API (its permissions). */
+  Forbidden: "forbidden",
+  /** The JetStream API did not answer, or the listing did not finish, in time. */
   Timeout: "timeout",
   /** The stream exists but is not a registry (other subjects or limits). */
   Mismatch: "mismatch",
