@@ -10,7 +10,11 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { CommandServer, Heartbeat, Logger, pingReply } from "../agent/mod.ts";
 import type { CommandHandler } from "../agent/mod.ts";
-import { assertDeviceId, type Runtime } from "../contracts/mod.ts";
+import {
+  assertDeviceId,
+  type DeviceLabels,
+  type Runtime,
+} from "../contracts/mod.ts";
 
 /** Options of {@linkcode FleetSim.start}. */
 export interface FleetSimOptions {
@@ -44,6 +48,20 @@ export interface FleetSimOptions {
    * @default {60000}
    */
   slowMs?: number;
+  /**
+   * Whether an offline device publishes one heartbeat when the fleet
+   * starts (a device that was seen and has gone away: the device registry
+   * knows it, so `--all` targets it) rather than nothing at all.
+   *
+   * @default {true}
+   */
+  offlineKnown?: boolean;
+  /**
+   * The labels of device `index` (sent in its heartbeats).
+   *
+   * @default {no labels}
+   */
+  labels?: (index: number) => DeviceLabels;
   /**
    * Seconds between two heartbeats of each device; each device beats once
    * when started, then every interval.
@@ -174,10 +192,22 @@ export class FleetSim implements AsyncDisposable {
       new Logger({ level: "error" });
     const batch = options.startBatch ?? 500;
     try {
+      if (options.offlineKnown ?? true) {
+        for (const i of offlineAt) {
+          // One beat, as from a device seen before it went away.
+          new Heartbeat(nc, {
+            deviceId: ids[i],
+            runtime: RUNTIME,
+            labels: options.labels?.(i),
+            logger,
+          }).beat();
+        }
+      }
       for (let from = 0; from < onlineIndices.length; from += batch) {
         await Promise.all(
           onlineIndices.slice(from, from + batch).map((i) =>
             sim.#startDevice(nc, ids[i], {
+              labels: options.labels?.(i),
               slowMs: slowAt.has(i) ? options.slowMs ?? 60_000 : undefined,
               heartbeatIntervalS: options.heartbeatIntervalS,
               logger,
@@ -196,6 +226,7 @@ export class FleetSim implements AsyncDisposable {
     nc: NatsConnection,
     deviceId: string,
     options: {
+      labels?: DeviceLabels;
       slowMs?: number;
       heartbeatIntervalS?: number;
       logger: Logger;
@@ -213,6 +244,7 @@ export class FleetSim implements AsyncDisposable {
     await server.start();
     const heartbeat = new Heartbeat(nc, {
       ...identity,
+      labels: options.labels,
       intervalS: options.heartbeatIntervalS,
       logger: options.logger,
     });

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { connect } from "../nats/mod.ts";
 import {
+  ensureDeviceRegistry,
   FleetCommandsClient,
   pingFanout,
   RemoteCommandError,
+  resolveTargets,
 } from "../operator/mod.ts";
-import { NatsServerProcess, TEST_ADMIN } from "../testing/mod.ts";
+import { NatsServerProcess, TEST_ADMIN, waitFor } from "../testing/mod.ts";
 import { FleetSim, simDeviceId, spreadIndices } from "./fleet_sim.ts";
 
 const SERVER = { config: { admin: TEST_ADMIN } };
@@ -108,6 +110,46 @@ Deno.test("FleetSim slow devices answer deadline_exceeded through the real Comma
     } else {
       assert.equal(error?.name, "CommandTimeoutError");
     }
+  } finally {
+    await operator.close();
+    await simConnection.close();
+  }
+});
+
+Deno.test("resolveTargets() over the registry of 1,000 simulated devices: --all and -l reach the offline ones too, and the fan-out names them exactly", async () => {
+  await using server = await NatsServerProcess.start(SERVER);
+  const simConnection = await adminConnection(server.url);
+  const operator = await adminConnection(server.url);
+  try {
+    await ensureDeviceRegistry(operator);
+    await using sim = await FleetSim.start(simConnection, {
+      devices: 1000,
+      offline: 0.01,
+      prefix: "reg",
+      labels: (i) => ({ site: i % 2 === 0 ? "berlin" : "paris" }),
+    });
+    await simConnection.flush();
+    const client = new FleetCommandsClient(operator, { timeoutMs: 5000 });
+    const known = await waitFor("every device in the registry", async () => {
+      const devices = await client.devices();
+      return devices.length === 1000 && devices;
+    });
+    const all = resolveTargets({ targets: [], all: true }, known);
+    assert.deepEqual(all, sim.deviceIds);
+    const { summary } = await pingFanout(client, all).collect();
+    assert.deepEqual(summary.offline, sim.offlineIds);
+    assert.equal(summary.answered.length, 990);
+
+    const berlin = resolveTargets(
+      { targets: ["reg-*"], selectors: ["site=berlin"] },
+      known,
+    );
+    assert.equal(berlin.length, 500);
+    const even = await pingFanout(client, berlin).collect();
+    assert.deepEqual(
+      even.summary.offline,
+      sim.offlineIds.filter((id) => Number(id.slice(4)) % 2 === 0),
+    );
   } finally {
     await operator.close();
     await simConnection.close();

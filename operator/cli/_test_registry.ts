@@ -2,21 +2,13 @@
 // created on a test server, and heartbeats published into it by hand.
 // Test-only.
 import type { NatsConnection } from "@nats-io/nats-core";
-import { jetstreamManager } from "@nats-io/jetstream";
-import {
-  DEVICE_REGISTRY_STREAM,
-  DEVICE_REGISTRY_SUBJECTS,
-  encodeJson,
-} from "../../contracts/mod.ts";
+import { jetstream } from "@nats-io/jetstream";
+import { encodeJson } from "../../contracts/mod.ts";
+import { ensureDeviceRegistry } from "../registry.ts";
 
 /** Creates the registry stream (last heartbeat per device) on `nc`'s server. */
 export async function createTestRegistry(nc: NatsConnection): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({
-    name: DEVICE_REGISTRY_STREAM,
-    subjects: [...DEVICE_REGISTRY_SUBJECTS],
-    max_msgs_per_subject: 1,
-  });
+  await ensureDeviceRegistry(nc);
 }
 
 /** Stores one heartbeat of `deviceId` with `labels`, as its agent would. */
@@ -25,8 +17,7 @@ export async function storeHeartbeat(
   deviceId: string,
   labels: Record<string, string> = {},
 ): Promise<void> {
-  const js = (await import("@nats-io/jetstream")).jetstream(nc);
-  await js.publish(
+  await jetstream(nc).publish(
     `device-heartbeat.${deviceId}`,
     encodeJson({
       device_id: deviceId,
