@@ -1,14 +1,15 @@
 // `deno task bench`: ping overhead against a raw request, local stack
 // bring-up and teardown, how fast an offline device fails, one agent's
 // throughput and memory under 200 pings in flight against a trivial
-// responder's, what mutual TLS costs (connect and ping, against plain), and
+// responder's, what mutual TLS costs (connect and ping, against plain),
 // logs and exec through the agent against straight to podman (null without
-// podman). Prints a table, then one JSON object as the very last line.
+// podman), and a fan-out over 1,000 and 10,000 simulated devices. Prints a table, then one JSON object as the very last line.
 import { Empty } from "@nats-io/nats-core";
 import { deviceCommandSubject, Verb } from "../contracts/mod.ts";
 import { DeviceOfflineError, FleetCommandsClient } from "../operator/mod.ts";
 import { Stack } from "../e2e/mod.ts";
 import { median, percentile } from "./stats.ts";
+import { measureFanout } from "./_fanout.ts";
 import {
   FLOOD_AGENT_PINGS,
   FLOOD_IN_FLIGHT,
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
   const callout = await measureCallout();
   const logsExecSamples = "skipped" in logsExec ? undefined : logsExec;
   const logsExecResult = logsExecFigures(logsExecSamples);
+  const fanout = await measureFanout();
 
   const result = {
     ping_p50_us: round1(median(pingTimes.ping)),
@@ -173,6 +175,7 @@ async function main(): Promise<void> {
     agent_image_mb: podmanStack
       ? round1(podmanStack.agentImageBytes / 1e6)
       : null,
+    ...fanout.figures,
   };
   const orSkipped = (value: number | null, unit = "") =>
     value === null ? "not measured" : `${value}${unit}`;
@@ -317,6 +320,7 @@ async function main(): Promise<void> {
       "",
     ],
     ...calloutRows(callout),
+    ...fanout.rows,
   ];
   const widths = rows[0].map((_, column) =>
     Math.max(...rows.map((row) => row[column].length))

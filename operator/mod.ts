@@ -107,3 +107,32 @@ export {
   runCli,
   type RunCliOptions,
 } from "./cli/mod.ts";
+export {
+  DEFAULT_FANOUT_CONCURRENCY,
+  Fanout,
+  fanOut,
+  type FanoutAnswered,
+  type FanoutCommand,
+  type FanoutFailed,
+  type FanoutOptions,
+  type FanoutOutcome,
+  type FanoutStatus,
+  fanoutStatusOf,
+  type FanoutSummary,
+  pingFanout,
+  type PingFanoutOptions,
+} from "./fanout.ts";
+export {
+  checkTargetSpec,
+  globToRegExp,
+  InvalidTargetError,
+  isGlob,
+  type LabelRequirement,
+  matchesLabels,
+  needsKnownDevices,
+  NoMatchingDevicesError,
+  parseLabelSelector,
+  resolveTargets,
+  type TargetableDevice,
+  type TargetSpec,
+} from "./targeting.ts";

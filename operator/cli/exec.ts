@@ -1,8 +1,5 @@
 import { type Command, Option } from "commander";
-import {
-  DEFAULT_EXEC_LIMIT_BYTES,
-  deviceIdProblem,
-} from "../../contracts/mod.ts";
+import { DEFAULT_EXEC_LIMIT_BYTES } from "../../contracts/mod.ts";
 import { FleetCommandsClient } from "../client.ts";
 import { checkStreamCommand, type CommandStream } from "../command_stream.ts";
 import { collectExec, type ExecOptions, execRequest } from "../exec.ts";
@@ -17,9 +14,18 @@ import { readStdin } from "./stdin.ts";
 import { reportStopped, reportStreamFailure } from "./stream_failure.ts";
 import { writeStream } from "./stream_output.ts";
 import type { CliWriter } from "./writer.ts";
+import { needsKnownDevices } from "../targeting.ts";
+import { execFanout } from "./exec_fanout.ts";
+import {
+  addTargetOptions,
+  resolveCliTargets,
+  type TargetFlags,
+  TARGETING_HELP,
+  targetSpecOf,
+} from "./targets.ts";
 
 /** The flags of `fleet exec`, as parsed. */
-export interface ExecFlags extends GlobalFlags {
+export interface ExecFlags extends GlobalFlags, Partial<TargetFlags> {
   /** `--host`. */
   host?: boolean;
   /** `-i, --stdin`. */
@@ -60,9 +66,9 @@ export function addExecCommand(
   program: Command,
   context: ProgramContext,
 ): void {
-  program
+  const exec = program
     .command("exec")
-    .usage("[options] <device-id> [container] -- <cmd> [args...]")
+    .usage("[options] <target> [container] -- <cmd> [args...]")
     .summary(
       "run a command in a container or on the device; exit with its exit code",
     )
@@ -71,9 +77,18 @@ export function addExecCommand(
         "the device itself with --host, and exit with its exit code. Its " +
         "output is streamed as it comes; Ctrl-C cancels it (the agent kills " +
         "it). It may run for --timeout (default 5s): then the agent kills it " +
-        "and fleet exits 124; give a longer command a longer --timeout.",
+        "and fleet exits 124; give a longer command a longer --timeout. " +
+        "With a glob, --all or -l it runs on every device targeted (at most " +
+        "--concurrency at a time): each device's output comes when it is " +
+        "done, every line prefixed with '<device-id>: ', then a summary " +
+        "line on stderr; fleet exits with the largest exit code when every " +
+        "device ran it, else 124 (all the others timed out) or 125. With " +
+        "--all or -l, the only operand is the container.",
     )
-    .argument("<device-id>", "the device to run it on")
+    .argument(
+      "[target]",
+      "the device to run it on, or a glob over known devices; none with --all or -l",
+    )
     .argument("[container]", "the container to run it in (or --host)")
     .allowExcessArguments()
     .option(
@@ -99,19 +114,29 @@ export function addExecCommand(
         "stop the command after <bytes> bytes of output (stdout and stderr " +
           "together; default 16 MiB): exit 125, output cut exactly there",
       ).argParser(parseLimitBytes),
+    );
+  addTargetOptions(exec)
+    .addHelpText(
+      "after",
+      `\n${JSON_HELP}\n\n${TARGETING_HELP}\n\n${EXEC_EXIT_CODES_HELP}\n`,
     )
-    .addHelpText("after", `\n${JSON_HELP}\n\n${EXEC_EXIT_CODES_HELP}\n`)
     .action(
       async (
-        deviceId: string,
+        target: string | undefined,
         container: string | undefined,
         _options: unknown,
         command: Command,
       ) => {
+        const flags = command.optsWithGlobals<ExecFlags>();
+        // With --all or -l there is no target operand: the first is the container.
+        const selected = flags.all === true ||
+          (flags.selector?.length ?? 0) > 0;
         context.done(
           await execCommand(
-            { deviceId, container, extra: command.args.slice(2) },
-            command.optsWithGlobals<ExecFlags>(),
+            selected
+              ? { container: target, extra: command.args.slice(1) }
+              : { deviceId: target, container, extra: command.args.slice(2) },
+            flags,
             context,
           ),
         );
@@ -121,8 +146,8 @@ export function addExecCommand(
 
 /** The operands of `fleet exec`. */
 export interface ExecOperands {
-  /** The device. */
-  deviceId: string;
+  /** The device, or a glob over known devices; none with `--all` or `-l`. */
+  deviceId?: string;
   /** The container, when given. */
   container?: string;
   /** Operands beyond those (a command given without `--`). */
@@ -153,12 +178,20 @@ export async function execCommand(
   const report = { stdout, stderr, json: flags.json === true };
   using interrupt = listenForInterrupt(context.interrupt);
   try {
+    const spec = targetSpecOf(
+      operands.deviceId === undefined ? [] : [operands.deviceId],
+      {
+        all: flags.all,
+        selector: flags.selector,
+        concurrency: flags.concurrency ?? 1,
+      },
+    );
     const options = checkExecCommandLine(operands, flags, context.command);
     if (flags.stdin) {
       options.stdin = await readStdin(context.stdin(), interrupt.signal);
     }
-    checkOptions(operands.deviceId, options);
-    options.signal = interrupt.signal;
+    const single = needsKnownDevices(spec) ? undefined : operands.deviceId!;
+    checkOptions(single ?? PLACEHOLDER_DEVICE, options);
     const nc = await connectFromCommandLine(flags, {
       getEnv: context.getEnv,
       timeoutMs: flags.timeout,
@@ -166,7 +199,19 @@ export async function execCommand(
     try {
       interrupt.signal.throwIfAborted();
       const client = new FleetCommandsClient(nc, { timeoutMs: flags.timeout });
-      const stream = client.execStream(operands.deviceId, options);
+      if (single === undefined) {
+        const targets = await resolveCliTargets(spec, client);
+        return await execFanout(client, targets, {
+          ...options,
+          concurrency: flags.concurrency ?? 1,
+          json: flags.json === true,
+          stdout,
+          stderr,
+          signal: interrupt.signal,
+        });
+      }
+      options.signal = interrupt.signal;
+      const stream = client.execStream(single, options);
       return flags.json
         ? await printJson(stream, stdout)
         : await streamOutput(stream, options, { stdout, stderr }, report);
@@ -235,13 +280,9 @@ function checkExecCommandLine(
   flags: ExecFlags,
   command: readonly string[] | undefined,
 ): ExecOptions {
-  const { deviceId, container, extra } = operands;
-  const problem = deviceIdProblem(deviceId);
-  if (problem !== undefined) {
-    throw new CliUsageError(
-      `Invalid device id ${JSON.stringify(deviceId)}: ${problem}`,
-    );
-  }
+  const { container, extra } = operands;
+  const deviceId = operands.deviceId ??
+    (flags.all ? "--all" : `-l ${flags.selector?.join(",")}`);
   if (container === "") {
     throw new CliUsageError("The container name must not be empty");
   }
@@ -268,9 +309,12 @@ function checkExecCommandLine(
   if (flags.env !== undefined) options.env = flags.env;
   if (flags.workdir !== undefined) options.workdir = flags.workdir;
   if (flags.limitBytes !== undefined) options.limitBytes = flags.limitBytes;
-  checkOptions(deviceId, options);
+  checkOptions(PLACEHOLDER_DEVICE, options);
   return options;
 }
+
+// Checking the options needs a device id; which one does not matter.
+const PLACEHOLDER_DEVICE = "device";
 
 // The client's and the verb's own checks, as usage errors.
 function checkOptions(deviceId: string, options: ExecOptions): void {

@@ -88,7 +88,7 @@ Deno.test("runCli() exec --help documents the flags, -i's limit and the exit cod
   const help = run.stdout.replace(/\s+/g, " ");
   for (
     const text of [
-      "Usage: fleet exec [options] <device-id> [container] -- <cmd> [args...]",
+      "Usage: fleet exec [options] <target> [container] -- <cmd> [args...]",
       "--host",
       "-i, --stdin",
       "512 KiB",

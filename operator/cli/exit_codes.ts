@@ -7,7 +7,7 @@
  * | --- | --- | --- |
  * | 0 | `Ok` | every device answered |
  * | 1 | `NotAllAnswered` | some device was offline, timed out, answered with an error or with a bad reply |
- * | 2 | `Usage` | bad command line: unknown command or flag, bad flag value, invalid device id, malformed `--server` or `NATS_URL`, unreadable, missing or empty `--creds` or `--token-file` file, TLS file missing or not PEM (`--tlsca`, `--tlscert`, `--tlskey`), half a client certificate or one without `--tlsfirst`, missing or malformed context file |
+ * | 2 | `Usage` | bad command line: unknown command or flag, bad flag value, invalid device id, glob or label selector, a glob, `--all` or `-l` that matches no known device (or no device registry to match against), malformed `--server` or `NATS_URL`, unreadable, missing or empty `--creds` or `--token-file` file, TLS file missing or not PEM (`--tlsca`, `--tlscert`, `--tlskey`), half a client certificate or one without `--tlsfirst`, missing or malformed context file |
  * | 3 | `Connection` | cannot connect to NATS (unreachable, authentication failed, TLS failed) or the connection failed during the command |
  * | 4 | `Internal` | an unexpected error, i.e. a bug in `fleet` |
  *
@@ -64,10 +64,11 @@ export const EXIT_CODES_HELP: string = [
   "  0  every device answered",
   "  1  some device did not answer (offline, timed out) or answered with an error",
   "  2  usage error: unknown command or flag, bad value, invalid device id,",
-  "     malformed --server or NATS_URL, unreadable --creds file, missing or",
-  "     empty --token-file, TLS file missing or not PEM, half a client",
-  "     certificate or one without --tlsfirst, missing or malformed context",
-  "     file",
+  "     glob or selector, a glob, --all or -l that matches no known device",
+  "     (or no device registry), malformed --server or NATS_URL, unreadable",
+  "     --creds file, missing or empty --token-file, TLS file missing or not",
+  "     PEM, half a client certificate or one without --tlsfirst, missing or",
+  "     malformed context file",
   "  3  cannot connect to NATS (unreachable, authentication failed, TLS",
   "     failed: the message says what to fix), or the connection failed",
   "     during the command",
@@ -79,7 +80,8 @@ export const STREAM_EXIT_CODES_HELP: string = [
   "  124  timed out: no reply within --timeout, or the agent stopped the",
   "       command at its deadline",
   "  125  fleet failed (an error: line on stderr says why): usage error",
-  "       (nothing sent), cannot connect, device offline, the agent's error",
+  "       (nothing sent; also a glob, --all or -l matching no device),",
+  "       cannot connect, device offline, the agent's error",
   "       reply (not_found, forbidden, conflict, unsupported, …), output lost",
   "       or stopped without its end, exec output cut at --limit-bytes",
   "  130  Ctrl-C (SIGINT): cancel was sent, the agent stopped the command",
@@ -100,6 +102,9 @@ export const EXEC_EXIT_CODES_HELP: string = [
   "Exit codes:",
   "  0-255  the remote command's exit code, as ssh and kubectl exec give it",
   "         (126: cannot run, 127: not found, 137: killed, ...)",
+  "         with several devices (a glob, --all, -l): the largest of their",
+  "         exit codes once every device ran it; else 124 when every device",
+  "         that did not timed out, 125 otherwise",
   "  fleet's own outcomes use the codes below; its failures (124, 125)",
   '  always print an error: line on stderr (with --json: {"error": ...}',
   "  instead of the result), so a command exiting 124 or 125 is told apart:",

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { deviceIdProblem } from "../../contracts/mod.ts";
 import { FleetCommandsClient } from "../client.ts";
-import { CliUsageError } from "./errors.ts";
 import {
   type CliConnectionFlags,
   connectFromCommandLine,
@@ -9,16 +7,25 @@ import {
 import type { EnvReader } from "./settings.ts";
 import {
   pingResultsJson,
+  renderFanoutSummary,
   renderPingFailures,
   renderPingTable,
 } from "./ping_output.ts";
+import {
+  addTargetOptions,
+  resolveCliTargets,
+  type TargetFlags,
+  TARGETING_HELP,
+  targetSpecOf,
+} from "./targets.ts";
 import { exitCodeFor, pingAll } from "./ping_results.ts";
+import { DEFAULT_FANOUT_CONCURRENCY } from "../fanout.ts";
 import { EXIT_CODES_HELP, type ExitCode } from "./exit_codes.ts";
 import type { GlobalFlags, ProgramContext } from "./program_context.ts";
 import type { CliWriter } from "./writer.ts";
 
 /**
- * Adds `fleet ping <device-id...>` to `program`.
+ * Adds `fleet ping [target...]` to `program`.
  *
  * @example
  * ```ts ignore
@@ -30,15 +37,21 @@ export function addPingCommand(
   program: Command,
   context: ProgramContext,
 ): void {
-  program
+  const ping = program
     .command("ping")
     .summary("ping devices' agents in parallel")
     .description(
-      "Ping devices' agents in parallel: round-trip time, agent version, " +
-        "uptime, runtime.",
+      "Ping devices' agents in parallel (at most --concurrency at a time): " +
+        "round-trip time, agent version, uptime, runtime; then one line per " +
+        "device that did not answer and a summary on stderr: " +
+        "`N of M answered; offline: …; timed out: …; errored: …`.",
     )
-    .argument("<device-id...>", "ids of the devices to ping")
-    .addHelpText("after", `\n${EXIT_CODES_HELP}\n`)
+    .argument(
+      "[target...]",
+      "device ids, or globs over the known devices ('edge-*')",
+    );
+  addTargetOptions(ping)
+    .addHelpText("after", `\n${TARGETING_HELP}\n\n${EXIT_CODES_HELP}\n`)
     .action(
       async (deviceIds: string[], _options: unknown, command: Command) => {
         context.done(
@@ -56,7 +69,10 @@ export function addPingCommand(
 /** Options of {@linkcode pingCommand}. */
 export interface PingCommandOptions {
   /** The global flags: connection, `timeout` (whole ms) and `json`. */
-  flags: CliConnectionFlags & { timeout: number; json?: boolean };
+  flags:
+    & CliConnectionFlags
+    & Partial<TargetFlags>
+    & { timeout: number; json?: boolean };
   /** Reads the environment (`NATS_*`, `HOME`, `XDG_CONFIG_HOME`). */
   getEnv: EnvReader;
   /** Where the table or JSON goes. */
@@ -66,12 +82,14 @@ export interface PingCommandOptions {
 }
 
 /**
- * `fleet ping <device-id...>`: checks the ids (before connecting),
- * connects, pings every device once in parallel, prints a table (or
- * `--json`) and one line on stderr per device that did not answer, and
- * resolves with the exit code.
+ * `fleet ping <target...>`: checks the targets (before connecting),
+ * connects, resolves globs, `--all` and `-l` against the device registry,
+ * pings every device once (at most `--concurrency` at a time), prints a
+ * table (or `--json`), then on stderr one line per device that did not
+ * answer and the summary line, and resolves with the exit code.
  *
- * @throws {CliUsageError} for an invalid device id or unusable settings.
+ * @throws {CliUsageError} for an invalid id, glob or selector, a glob or
+ *   selector that matches no device, or unusable settings.
  * @throws {CliConnectionError} when it cannot connect.
  * @example
  * ```ts ignore
@@ -84,23 +102,22 @@ export async function pingCommand(
   options: PingCommandOptions,
 ): Promise<ExitCode> {
   const { flags, stdout, stderr } = options;
-  for (const deviceId of deviceIds) {
-    const problem = deviceIdProblem(deviceId);
-    if (problem !== undefined) {
-      throw new CliUsageError(
-        `Invalid device id ${JSON.stringify(deviceId)}: ${problem}`,
-      );
-    }
-  }
-  const unique = [...new Set(deviceIds)];
+  const spec = targetSpecOf(deviceIds, {
+    all: flags.all,
+    selector: flags.selector,
+    concurrency: flags.concurrency ?? DEFAULT_FANOUT_CONCURRENCY,
+  });
   const nc = await connectFromCommandLine(flags, {
     getEnv: options.getEnv,
     timeoutMs: flags.timeout,
   });
-  let results;
+  let results, summary;
   try {
     const client = new FleetCommandsClient(nc, { timeoutMs: flags.timeout });
-    results = await pingAll(client, unique);
+    const targets = await resolveCliTargets(spec, client);
+    ({ results, summary } = await pingAll(client, targets, {
+      concurrency: flags.concurrency,
+    }));
   } finally {
     await nc.close();
   }
@@ -109,7 +126,6 @@ export async function pingCommand(
   } else {
     stdout.write(renderPingTable(results));
   }
-  const failures = renderPingFailures(results);
-  if (failures !== "") stderr.write(failures);
+  stderr.write(renderPingFailures(results) + renderFanoutSummary(summary));
   return exitCodeFor(results);
 }

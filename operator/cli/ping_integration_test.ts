@@ -30,7 +30,7 @@ Deno.test("runCli() ping prints a table of every device and returns 0 when all a
   ]);
 
   assert.equal(code, ExitCode.Ok, stderr);
-  assert.equal(stderr, "");
+  assert.equal(stderr, "2 of 2 answered\n");
   const lines = stdout.trimEnd().split("\n");
   assert.match(lines[0], /^DEVICE +STATUS +RTT +VERSION +UPTIME +RUNTIME$/);
   assert.match(lines[1], /^dev-a +ok +\d+\.\dms +0\.1\.0 +3m12s +disabled$/);
@@ -60,7 +60,8 @@ Deno.test("runCli() ping returns 1 and says which devices are offline or timed o
   assert.match(stdout, /^mute +timeout +- /m);
   assert.equal(
     stderr,
-    "gone: offline (no responders)\nmute: timed out after 200 ms\n",
+    "gone: offline (no responders)\nmute: timed out after 200 ms\n" +
+      "1 of 3 answered; offline: gone; timed out: mute\n",
   );
 });
 

@@ -1,3 +1,4 @@
+import type { FanoutSummary } from "../fanout.ts";
 import type { PingResult } from "./ping_results.ts";
 import {
   BadReplyError,
@@ -100,6 +101,31 @@ export function renderPingFailures(results: readonly PingResult[]): string {
     }
   }
   return text;
+}
+
+/**
+ * The last line of a fan-out: how many devices answered, then every one
+ * that did not, by name, in the order targeted; empty lists are left out:
+ * `8 of 10 answered; offline: d-3; timed out: d-7; errored: d-9`.
+ *
+ * @example
+ * ```ts
+ * import { renderFanoutSummary } from "./ping_output.ts";
+ * renderFanoutSummary({ targeted: 3, answered: ["a"], offline: ["b", "c"], timedOut: [], errored: [] });
+ * // "1 of 3 answered; offline: b, c\n"
+ * ```
+ */
+export function renderFanoutSummary(summary: FanoutSummary): string {
+  let line = `${summary.answered.length} of ${summary.targeted} answered`;
+  const lists: [string, readonly string[]][] = [
+    ["offline", summary.offline],
+    ["timed out", summary.timedOut],
+    ["errored", summary.errored],
+  ];
+  for (const [name, ids] of lists) {
+    if (ids.length > 0) line += `; ${name}: ${ids.join(", ")}`;
+  }
+  return `${line}\n`;
 }
 
 function failureReason(error: CommandError): string {

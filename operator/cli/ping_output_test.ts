@@ -4,6 +4,7 @@ import {
   formatRtt,
   formatUptime,
   pingResultsJson,
+  renderFanoutSummary,
   renderPingFailures,
   renderPingTable,
 } from "./ping_output.ts";
@@ -163,4 +164,37 @@ Deno.test("pingResultsJson() gives device_id, ok, rtt_ms and the reply or the er
     "bad_reply",
     "transport_error",
   ]);
+});
+
+Deno.test("renderFanoutSummary() says how many answered and names every other device by outcome", () => {
+  assert.equal(
+    renderFanoutSummary({
+      targeted: 5,
+      answered: ["a", "b"],
+      offline: ["c", "d"],
+      timedOut: ["e"],
+      errored: [],
+    }),
+    "2 of 5 answered; offline: c, d; timed out: e\n",
+  );
+  assert.equal(
+    renderFanoutSummary({
+      targeted: 2,
+      answered: ["a"],
+      offline: [],
+      timedOut: [],
+      errored: ["b"],
+    }),
+    "1 of 2 answered; errored: b\n",
+  );
+  assert.equal(
+    renderFanoutSummary({
+      targeted: 1,
+      answered: ["a"],
+      offline: [],
+      timedOut: [],
+      errored: [],
+    }),
+    "1 of 1 answered\n",
+  );
 });

@@ -1,5 +1,6 @@
-import type { PingReply } from "../../contracts/mod.ts";
+import { ErrorKind, type PingReply } from "../../contracts/mod.ts";
 import type { FleetCommandsClient } from "../client.ts";
+import { type FanoutSummary, pingFanout } from "../fanout.ts";
 import { ExitCode } from "./exit_codes.ts";
 import {
   BadReplyError,
@@ -44,7 +45,10 @@ export interface PingFailure {
 export type PingResult = PingSuccess | PingFailure;
 
 /**
- * The {@linkcode PingStatus} a client error stands for.
+ * The {@linkcode PingStatus} a client error stands for. The agent's
+ * `deadline_exceeded` reply is a `timeout`, as the fan-out summary counts
+ * it: the device is there but did not answer in time (which of the two
+ * comes first, the client's timer or the agent's reply, is a race).
  *
  * @example
  * ```ts ignore
@@ -55,42 +59,61 @@ export type PingResult = PingSuccess | PingFailure;
 export function pingStatusOf(error: CommandError): Exclude<PingStatus, "ok"> {
   if (error instanceof DeviceOfflineError) return "offline";
   if (error instanceof CommandTimeoutError) return "timeout";
-  if (error instanceof RemoteCommandError) return "remote_error";
+  if (error instanceof RemoteCommandError) {
+    return error.kind === ErrorKind.DeadlineExceeded
+      ? "timeout"
+      : "remote_error";
+  }
   if (error instanceof BadReplyError) return "bad_reply";
   return "transport_error";
 }
 
+/** Options of {@linkcode pingAll}. */
+export interface PingAllOptions {
+  /**
+   * At most this many pings in flight.
+   *
+   * @default {DEFAULT_FANOUT_CONCURRENCY} (256)
+   */
+  concurrency?: number;
+}
+
 /**
- * Pings every device in parallel; never rejects for a device that fails
- * (that is a {@linkcode PingFailure}), only for errors that are not
- * {@linkcode CommandError}s. Results keep the order of `deviceIds`.
+ * Pings every device, at most `options.concurrency` at a time (a
+ * fan-out, see `pingFanout`); never rejects for a device that fails (that
+ * is a {@linkcode PingFailure}), only for errors that are not
+ * {@linkcode CommandError}s. Results keep the order of `deviceIds`
+ * (repeats dropped); the summary lists every device by outcome.
  *
  * @example
  * ```ts ignore
  * import { FleetCommandsClient } from "../client.ts";
  * import { pingAll } from "./ping_results.ts";
- * const results = await pingAll(new FleetCommandsClient(nc), ["d1", "d2"]);
+ * const { results, summary } = await pingAll(new FleetCommandsClient(nc), ["d1", "d2"]);
  * ```
  */
-export function pingAll(
+export async function pingAll(
   client: FleetCommandsClient,
   deviceIds: readonly string[],
-): Promise<PingResult[]> {
-  return Promise.all(deviceIds.map(async (deviceId): Promise<PingResult> => {
-    const started = performance.now();
-    try {
-      const reply = await client.ping(deviceId);
+  options: PingAllOptions = {},
+): Promise<{ results: PingResult[]; summary: FanoutSummary }> {
+  const { outcomes, summary } = await pingFanout(client, deviceIds, {
+    concurrency: options.concurrency,
+  }).collect();
+  const results = outcomes.map((outcome): PingResult => {
+    if (outcome.status === "answered") {
       return {
-        deviceId,
+        deviceId: outcome.deviceId,
         status: "ok",
-        rttMs: performance.now() - started,
-        reply,
+        rttMs: outcome.elapsedMs,
+        reply: outcome.value,
       };
-    } catch (error) {
-      if (!(error instanceof CommandError)) throw error;
-      return { deviceId, status: pingStatusOf(error), error };
     }
-  }));
+    const { error } = outcome;
+    if (!(error instanceof CommandError)) throw error;
+    return { deviceId: outcome.deviceId, status: pingStatusOf(error), error };
+  });
+  return { results, summary };
 }
 
 /**

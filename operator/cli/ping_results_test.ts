@@ -79,3 +79,17 @@ Deno.test("ExitCode values are distinct", () => {
   assert.equal(new Set(values).size, values.length);
   assert.equal(ExitCode.Ok, 0);
 });
+
+Deno.test("pingStatusOf() counts the agent's deadline_exceeded reply as a timeout, as the fan-out summary does", () => {
+  assert.equal(
+    pingStatusOf(
+      new RemoteCommandError({
+        ...context,
+        kind: "deadline_exceeded",
+        code: 504,
+        remoteMessage: "deadline passed",
+      }),
+    ),
+    "timeout",
+  );
+});

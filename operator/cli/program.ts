@@ -81,7 +81,7 @@ const COMMANDS = [
 /**
  * Runs the `fleet` CLI with `args` (without the program name) and resolves
  * with its exit code (see {@linkcode ExitCode}); never exits the process
- * and never rejects. `fleet ping <device-id...>` pings every device in
+ * and never rejects. `fleet ping [target...]` pings every device in
  * parallel and prints a table (or `--json`), plus one line on stderr per
  * device that did not answer. `fleet logs <device-id> <container>` writes
  * a container's log; `fleet exec <device-id> (<container> | --host) --

@@ -13,14 +13,14 @@ Deno.test("runCli() prints help with the exit codes and returns 0 for --help", a
   const { code, stdout } = await run("--help");
   assert.equal(code, ExitCode.Ok);
   assert.match(stdout, /Usage: fleet/);
-  assert.match(stdout, /ping <device-id\.\.\.>/);
+  assert.match(stdout, /ping \[options\] \[target\.\.\.\]/);
   assert.match(stdout, /--server <url>/);
   assert.match(stdout, /NATS_URL/);
   assert.ok(stdout.includes("Exit codes:\n  0  every device answered"));
   assert.match(stdout, /logs \[options\] <device-id> <container>/);
   assert.match(
     stdout,
-    /exec \[options\] <device-id> \[container\] +run a command/,
+    /exec \[options\] \[target\] \[container\] +run a command/,
   );
   assert.ok(stdout.includes("Exit codes of logs and exec"));
   assert.ok(stdout.includes("  124  timed out"));
