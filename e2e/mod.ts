@@ -73,10 +73,12 @@ export {
 export {
   type Credentials,
   type DeviceUser,
+  type NatsServerClusterOptions,
   type NatsServerConfigOptions,
   type NatsServerTlsOptions,
   type OperatorUser,
   quoteNatsConfigString,
+  renderNatsServerCluster,
   renderNatsServerConfig,
   renderNatsServerTls,
 } from "../testing/nats_server_config.ts";
