@@ -11,12 +11,17 @@ import {
   NatsServerProcess,
   NatsServerStartError,
 } from "../testing/nats_server_process.ts";
-import { pickFreePort } from "../testing/free_port.ts";
 import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { waitForAgents } from "./_agent_ready.ts";
 import { renderDebugInfo } from "./_debug_info.ts";
 import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
 import { deviceLabel, StackPodman } from "./_stack_podman.ts";
+import {
+  clusterDebugNodes,
+  operatorReconnectOptions,
+  planStackNats,
+  startStackCluster,
+} from "./_stack_nats_cluster.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
 import {
   allOrFirstError,
@@ -132,8 +137,8 @@ async function bringUpLocalOnce(
   }
 
   const { admin, devices } = stackCredentials(namespace, options.devices ?? 1);
-  const port = pickFreePort();
-  const natsUrl = `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}`;
+  const nats = planStackNats(options);
+  const natsUrl = nats.urls[0];
   const tls = options.tls
     ? await step(
       "make the TLS certificates",
@@ -150,7 +155,7 @@ async function bringUpLocalOnce(
         agents.push(
           await AgentProcess.start({
             deviceId: device.deviceId,
-            servers: natsUrl,
+            servers: nats.urls,
             credentials: { user: device.user, password: device.password },
             tls: tls?.client(device.deviceId),
             runtimeEnabled: podman !== undefined,
@@ -166,25 +171,44 @@ async function bringUpLocalOnce(
         );
       })),
   );
-  const natsServer = await step(
+  const natsConfig = {
+    admin,
+    devices,
+    serverName: namespace,
+    tls: tls?.server,
+  };
+  const natsCluster = nats.clusterSize === undefined ? undefined : await step(
+    "start the nats-server cluster",
+    () =>
+      startStackCluster(nats, {
+        dir: stackDir,
+        namespace,
+        binary,
+        config: natsConfig,
+        newSession,
+      }),
+  );
+  const natsServer = natsCluster ? undefined : await step(
     "start nats-server",
     () =>
       NatsServerProcess.start({
         dir: stackDir,
-        port,
+        port: nats.ports[0],
         binary,
-        config: { admin, devices, serverName: namespace, tls: tls?.server },
+        config: natsConfig,
         newSession,
       }),
   );
-  if (!keep) natsSlot.use(natsServer);
-  started.push(natsServer);
+  const natsRunning = (natsServer ?? natsCluster)!;
+  if (!keep) natsSlot.use(natsRunning);
+  started.push(natsRunning);
 
   const operatorClient = await step(
     "connect to NATS as admin",
     () =>
       connect({
-        servers: natsUrl,
+        servers: nats.urls,
+        ...operatorReconnectOptions(nats),
         user: admin.user,
         pass: admin.password,
         tls: tls?.client(OPERATOR_CERT),
@@ -223,7 +247,8 @@ async function bringUpLocalOnce(
     }])),
     tls,
     podman,
-    local: { natsServer, agents: orderedAgents },
+    natsUrls: nats.urls,
+    local: { natsServer, natsCluster, agents: orderedAgents },
     resources: resources.move(),
     async killAgent(deviceId) {
       await orderedAgents.get(deviceId)!.kill();
@@ -233,18 +258,19 @@ async function bringUpLocalOnce(
         namespace,
         keep,
         dir: stackDir,
-        natsUrl,
+        natsUrl: nats.urls.join(","),
         admin,
         tls: tls?.client(OPERATOR_CERT),
-        natsServerLog: natsServer.logPath,
+        natsServerLog: natsServer?.logPath ?? "",
         devices: [...orderedAgents].map(([deviceId, agent]) => ({
           deviceId,
           logPath: agent.logPath,
           pid: agent.pid,
           exited: agent.exitStatus !== undefined,
         })),
-        natsServerPid: natsServer.pid,
-        natsServerExited: natsServer.exitStatus !== undefined,
+        natsServerPid: natsServer?.pid ?? 0,
+        natsServerExited: natsServer?.exitStatus !== undefined,
+        natsNodes: natsCluster && clusterDebugNodes(natsCluster),
         podman: podman && {
           socketPath: podman.service.socketPath,
           pid: podman.service.pid,
@@ -255,7 +281,7 @@ async function bringUpLocalOnce(
         },
       }),
     release() {
-      natsServer.unref();
+      natsRunning.unref();
       for (const agent of orderedAgents.values()) agent.unref();
       podman?.service.unref();
     },

@@ -83,6 +83,13 @@ export {
   renderNatsServerTls,
 } from "../testing/nats_server_config.ts";
 export {
+  NatsCluster,
+  type NatsClusterNode,
+  type NatsClusterOptions,
+  NatsClusterRouteError,
+  type NatsClusterStopOptions,
+} from "../testing/nats_cluster.ts";
+export {
   NatsServerProcess,
   type NatsServerProcessOptions,
   NatsServerStartError,
