@@ -89,16 +89,19 @@ export async function startStackCluster(
 
 /**
  * The operator connection's reconnect settings. With a cluster: reconnect
- * for ever, and try a server again 250 ms after it failed (nats-core's
+ * for ever, try a server again 250 ms after it failed (nats-core's
  * default is 10 attempts, 2 s apart), so after a whole-cluster restart the
- * operator is back as soon as a node is, like the agents (1 s apart).
- * Without a cluster: nats-core's defaults, as before.
+ * operator is back as soon as a node is, like the agents (1 s apart); and
+ * give each dial 2 s (nats-core's default is 20 s, and a dial to a node
+ * that is shutting down gets its INFO, then the close, and still waits the
+ * whole timeout for the handshake's PONG). Without a cluster: nats-core's
+ * defaults, as before.
  */
 export function operatorReconnectOptions(
   plan: StackNatsPlan,
 ): Partial<ConnectionOptions> {
   if (plan.clusterSize === undefined) return {};
-  return { maxReconnectAttempts: -1, reconnectTimeWait: 250 };
+  return { maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2_000 };
 }
 
 /** The nodes of `cluster` for the debug text. */

@@ -13,8 +13,12 @@ const DEVICES = 6;
  * first, and not sooner than 1 s after it last connected to it.
  */
 const MAX_FAILED_PER_DEVICE = 100;
-/** The issue's acceptance: every agent back within 5 s of a cluster restart. */
+/**
+ * The issue's acceptance: every agent back within 5 s of a cluster restart
+ * (from the moment the nodes are told to stop).
+ */
 const CLUSTER_RESTART_BACK_MS = 5_000;
+const RESTART_ROUNDS = 4;
 
 function okSince(load: PingLoad, deviceId: string, since: number): number {
   return load.outcomes.filter((o) =>
@@ -70,7 +74,7 @@ Deno.test("Stack.natsCluster.kill() under a steady ping load: the node's agents 
   assert.ok(Number.isFinite(figures.recoveryMs));
 });
 
-Deno.test("Stack.natsCluster.restart() of the whole cluster: every agent answers again within 5 s", async () => {
+Deno.test("Stack.natsCluster.restart() of the whole cluster: every agent answers again within 5 s, every time", async () => {
   await using stack = await Stack.bringUp({
     devices: DEVICES,
     natsCluster: 3,
@@ -85,21 +89,27 @@ Deno.test("Stack.natsCluster.restart() of the whole cluster: every agent answers
     "every device answering the load",
     () => load.allAnsweredSince(ids, 0),
   );
-
-  const stoppingAt = performance.now();
-  await stack.natsCluster.restart();
-  const upAt = performance.now();
-  await waitFor(
-    "every agent answering a ping sent after the cluster was back",
-    () => load.allAnsweredSince(ids, upAt),
-    { timeoutMs: CLUSTER_RESTART_BACK_MS },
-  );
-  const backAt = performance.now();
-  console.log(
-    `[failover] whole-cluster restart took ${
-      Math.round(upAt - stoppingAt)
-    } ms; every agent answered ${Math.round(backAt - upAt)} ms after it (${
-      Math.round(backAt - stoppingAt)
-    } ms after the stop)`,
-  );
+  // Several rounds: a client that dials a node while it shuts down gets
+  // its INFO, then the close, and waits its whole connect timeout.
+  for (let round = 1; round <= RESTART_ROUNDS; round++) {
+    const stoppingAt = performance.now();
+    await stack.natsCluster.restart();
+    const upAt = performance.now();
+    // The deadline counts from the stop: the restart is part of it.
+    await waitFor(
+      `every agent answering a ping sent after restart ${round} of the cluster`,
+      () => load.allAnsweredSince(ids, upAt),
+      {
+        timeoutMs: CLUSTER_RESTART_BACK_MS - (performance.now() - stoppingAt),
+      },
+    );
+    const backAt = performance.now();
+    console.log(
+      `[failover] whole-cluster restart ${round} took ${
+        Math.round(upAt - stoppingAt)
+      } ms; every agent answered ${Math.round(backAt - upAt)} ms after it (${
+        Math.round(backAt - stoppingAt)
+      } ms after the stop)`,
+    );
+  }
 });
