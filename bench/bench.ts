@@ -1,9 +1,11 @@
 // `deno task bench`: ping overhead against a raw request, local stack
 // bring-up and teardown, how fast an offline device fails, one agent's
 // throughput and memory under 200 pings in flight against a trivial
-// responder's, what mutual TLS costs (connect and ping, against plain), and
+// responder's, what mutual TLS costs (connect and ping, against plain),
 // logs and exec through the agent against straight to podman (null without
-// podman). Prints a table, then one JSON object as the very last line.
+// podman), and NATS failover on a 3-node cluster (a node killed under a
+// ping load, the whole cluster restarted). Prints a table, then one JSON
+// object as the very last line.
 import { Empty } from "@nats-io/nats-core";
 import { deviceCommandSubject, Verb } from "../contracts/mod.ts";
 import { DeviceOfflineError, FleetCommandsClient } from "../operator/mod.ts";
@@ -32,6 +34,7 @@ import {
   measurePodmanBackend,
   PODMAN_STACK_ROUNDS,
 } from "./_podman_backend.ts";
+import { failoverResult, failoverRows, measureFailover } from "./_failover.ts";
 
 const PING_ROUNDS = 3000;
 const PING_WARMUP = 300;
@@ -130,6 +133,8 @@ async function main(): Promise<void> {
     console.log(`podman backend not measured: ${podmanBackend.skipped}`);
   }
   const podmanStack = "skipped" in podmanBackend ? undefined : podmanBackend;
+  const failoverSamples = await measureFailover();
+  const failover = failoverResult(failoverSamples);
   const connectTimes = await measureConnect();
   const tlsPingTimes = await measureTlsPing();
   const logsExecSamples = "skipped" in logsExec ? undefined : logsExec;
@@ -170,6 +175,7 @@ async function main(): Promise<void> {
     agent_image_mb: podmanStack
       ? round1(podmanStack.agentImageBytes / 1e6)
       : null,
+    ...failover,
   };
   const orSkipped = (value: number | null, unit = "") =>
     value === null ? "not measured" : `${value}${unit}`;
@@ -313,6 +319,7 @@ async function main(): Promise<void> {
       "",
       "",
     ],
+    ...failoverRows(failoverSamples, failover),
   ];
   const widths = rows[0].map((_, column) =>
     Math.max(...rows.map((row) => row[column].length))
