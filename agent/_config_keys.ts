@@ -66,6 +66,16 @@ export const CONFIG_TABLES: Readonly<Record<string, readonly ConfigKey[]>> = {
         'every 60 s); "debug" adds a "command" line per ping',
       ],
     },
+    {
+      name: "labels",
+      example: '{ site = "berlin", role = "edge" }',
+      help: [
+        "optional; sent in every heartbeat, for `fleet devices` and",
+        "targeting (-l site=berlin). At most 64; keys as Kubernetes label",
+        "keys ([prefix/]name, name 1-63 of A-Z a-z 0-9 . _ -, beginning and",
+        "ending alphanumeric), values empty or the same syntax as a name",
+      ],
+    },
   ],
   nats: [
     {

@@ -1,4 +1,5 @@
-import { deviceIdProblem } from "../contracts/mod.ts";
+import { deviceIdProblem, type DeviceLabels } from "../contracts/mod.ts";
+import { labelsConfig } from "./_config_labels.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
 import {
   NatsAuthError,
@@ -37,6 +38,11 @@ export interface AgentConfig {
   heartbeatIntervalS: number;
   /** Lowest level written to the log: `[agent] log_level`, default `"info"`. */
   logLevel: LogLevel;
+  /**
+   * The device's labels, sent in every heartbeat: `[agent] labels`
+   * (`{ site = "berlin", role = "edge" }`); absent when not set.
+   */
+  labels?: DeviceLabels;
   /** The `[nats]` table. */
   nats: AgentNatsConfig;
   /** The `[runtime]` table (optional; `{}` when absent). */
@@ -277,11 +283,14 @@ export function parseAgentConfig(
     );
   }
 
+  const labels = labelsConfig(agent.labels, fail);
+
   return {
     deviceId: deviceId as string,
     runtimeEnabled: runtimeEnabled as boolean,
     heartbeatIntervalS: interval as number,
     logLevel: logLevel as LogLevel,
+    ...(labels === undefined ? {} : { labels }),
     nats: natsConfig(nats, path, fail),
     runtime: runtimeConfig(runtime, path, fail),
     exec: execConfig(exec, fail),

@@ -591,3 +591,68 @@ Deno.test("loadAgentConfig() reads a file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseAgentConfig() reads [agent] labels, inline or as a table", () => {
+  const inline = parseAgentConfig(
+    '[agent]\ndevice_id = "d1"\nlabels = { site = "berlin", role = "edge", "harmony.fleet/rack" = "r-7" }\n' +
+      NATS,
+  );
+  assert.deepEqual(inline.labels, {
+    site: "berlin",
+    role: "edge",
+    "harmony.fleet/rack": "r-7",
+  });
+  const table = parseAgentConfig(
+    AGENT + '[agent.labels]\nsite = "berlin"\nempty = ""\n' + NATS,
+  );
+  assert.deepEqual(table.labels, { site: "berlin", empty: "" });
+  assert.equal(parseAgentConfig(AGENT + NATS).labels, undefined);
+});
+
+Deno.test("parseAgentConfig() rejects bad [agent] labels, naming the key", () => {
+  for (
+    const [labels, key, message] of [
+      [
+        '"site=berlin"',
+        "agent.labels",
+        /key "agent.labels" must be a table of label = "value", got a string \("site=berlin"\)/,
+      ],
+      [
+        "{ site = 5 }",
+        "agent.labels.site",
+        /key "agent.labels.site" must be a string, got an integer \(5\)/,
+      ],
+      [
+        '{ site = "a b" }',
+        "agent.labels.site",
+        /key "agent.labels.site" is not a valid label value \("a b"\): it must be empty or A-Z/,
+      ],
+      [
+        '{ "bad key" = "x" }',
+        'agent.labels."bad key"',
+        /key "agent.labels.\\"bad key\\"" is not a valid label key: its name must be/,
+      ],
+      ['{ "-x" = "x" }', "agent.labels.-x", /is not a valid label key/],
+      [
+        '{ site = "' + "x".repeat(64) + '" }',
+        "agent.labels.site",
+        /at most 63 characters, got 64/,
+      ],
+    ] as const
+  ) {
+    const error = configError(
+      `[agent]\ndevice_id = "d1"\nlabels = ${labels}\n` + NATS,
+    );
+    assert.equal(error.key, key, labels);
+    assert.match(error.message, message);
+  }
+});
+
+Deno.test("parseAgentConfig() rejects more than 64 labels", () => {
+  const many = Array.from({ length: 65 }, (_, i) => `k${i} = "v"`).join(", ");
+  const error = configError(
+    `[agent]\ndevice_id = "d1"\nlabels = { ${many} }\n` + NATS,
+  );
+  assert.equal(error.key, "agent.labels");
+  assert.match(error.message, /at most 64 labels, got 65/);
+});

@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   deviceHeartbeatSubject,
+  type DeviceLabels,
   encodeJson,
   type Heartbeat as HeartbeatMessage,
   type Runtime,
@@ -27,6 +28,13 @@ export interface HeartbeatOptions {
    */
   intervalS?: number;
   /**
+   * The device's labels, sent as `labels` in each beat (not sent when
+   * empty).
+   *
+   * @default {{}}
+   */
+  labels?: DeviceLabels;
+  /**
    * When the agent started, in `performance.now()` milliseconds, for `uptime_s`.
    *
    * @default {0} (the start of the process)
@@ -43,7 +51,8 @@ export interface HeartbeatOptions {
 /**
  * Publishes the agent's {@linkcode HeartbeatMessage} on
  * `device-heartbeat.<id>`: once at {@linkcode Heartbeat.start}, then every
- * `intervalS` seconds until disposed.
+ * `intervalS` seconds until disposed. Each beat carries `interval_s` (so a
+ * reader knows when the device is late) and, when there are any, `labels`.
  *
  * @example
  * ```ts ignore
@@ -56,6 +65,7 @@ export class Heartbeat implements AsyncDisposable {
   #nc: NatsConnection;
   #subject: string;
   #options: HeartbeatOptions;
+  #labels: DeviceLabels | undefined;
   #logger: Logger;
   #timer?: ReturnType<typeof setInterval>;
   #stopped = false;
@@ -75,6 +85,8 @@ export class Heartbeat implements AsyncDisposable {
     this.#nc = nc;
     this.#subject = deviceHeartbeatSubject(options.deviceId);
     this.#options = { ...options, intervalS };
+    const labels = options.labels ?? {};
+    this.#labels = Object.keys(labels).length > 0 ? { ...labels } : undefined;
     this.#logger = options.logger ?? new Logger();
   }
 
@@ -98,7 +110,9 @@ export class Heartbeat implements AsyncDisposable {
     const message: HeartbeatMessage = {
       ...pingReply(this.#options),
       ts: new Date().toISOString(),
+      interval_s: this.#options.intervalS,
     };
+    if (this.#labels !== undefined) message.labels = this.#labels;
     try {
       this.#nc.publish(this.#subject, encodeJson(message));
     } catch (error) {

@@ -272,6 +272,28 @@ Deno.test("agent/main.ts exits 2 naming the key of a bad [runtime] or [exec] val
   }
 });
 
+Deno.test("agent/main.ts exits 2 naming the key of a bad [agent] labels entry", async () => {
+  await using dir = await tempDir("agent-test-");
+  const path = join(dir.path, "agent.toml");
+  await Deno.writeTextFile(
+    path,
+    renderAgentConfig({
+      deviceId: DEVICE,
+      servers: "nats://127.0.0.1:1",
+      credentials: CREDENTIALS,
+      labels: { site: "berlin", role: "edge node" },
+    }),
+  );
+  const { code, events } = await runMain(["--config", path]);
+  assert.equal(code, 2);
+  const event = events.find((e) => e.event === "config_invalid");
+  assert.equal(event?.key, "agent.labels.role");
+  assert.match(
+    String(event?.message),
+    /key "agent\.labels\.role" is not a valid label value \("edge node"\)/,
+  );
+});
+
 Deno.test("agent/main.ts exits 2 naming nats.creds_file when the creds file is missing or unparseable", async () => {
   await using dir = await tempDir("agent-test-");
   const path = join(dir.path, "agent.toml");
@@ -435,6 +457,8 @@ Deno.test("agent/main.ts serves ping, rejects bad requests, beats, and exits 0 o
       assert.equal(beat.agent_version, PACKAGE_VERSION);
       assert.equal(beat.runtime, "disabled");
       assert.match(beat.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.equal(beat.interval_s, 0.5);
+      assert.equal(beat.labels, undefined, "no labels configured, none sent");
     }
 
     assert.equal((await agent.stop("SIGTERM")).code, 0);

@@ -187,6 +187,7 @@ export async function runAgent(
     deviceId: config.deviceId,
     runtime,
     intervalS: config.heartbeatIntervalS,
+    labels: config.labels,
     startedAt,
     logger: log,
   });

@@ -1,8 +1,14 @@
 import { ErrorKind } from "./error_kinds.ts";
 import type { ErrorReply, Heartbeat } from "./messages.ts";
 import { PayloadError } from "./payload_error.ts";
-import { oneOfField, parseJsonObject, stringField } from "./_shape.ts";
+import {
+  jsonType,
+  oneOfField,
+  parseJsonObject,
+  stringField,
+} from "./_shape.ts";
 import { pingReplyFields } from "./_ping_fields.ts";
+import { deviceLabelsProblem } from "./labels.ts";
 
 const encoder = new TextEncoder();
 const ERROR_KINDS = Object.values(ErrorKind);
@@ -22,6 +28,8 @@ export function encodeJson(message: unknown): Uint8Array {
 
 /**
  * Decodes and checks a heartbeat; fields it does not know are dropped.
+ * `labels` and `interval_s` may be absent (older agents); when present,
+ * `labels` must be valid device labels and `interval_s` a number > 0.
  *
  * @throws {PayloadError} when the bytes are not a well-formed {@linkcode Heartbeat}.
  * @example
@@ -39,7 +47,29 @@ export function decodeHeartbeat(data: Uint8Array): Heartbeat {
       `${what} field "ts" must be an RFC 3339 time, got ${JSON.stringify(ts)}`,
     );
   }
-  return { ...pingReplyFields(object, what), ts };
+  const beat: Heartbeat = { ...pingReplyFields(object, what), ts };
+  if (object.labels !== undefined) {
+    const problem = deviceLabelsProblem(object.labels);
+    if (problem !== undefined) {
+      throw new PayloadError(`${what} field "labels": ${problem}`);
+    }
+    beat.labels = { ...(object.labels as Record<string, string>) };
+  }
+  if (object.interval_s !== undefined) {
+    const interval = object.interval_s;
+    if (
+      typeof interval !== "number" || !Number.isFinite(interval) ||
+      interval <= 0
+    ) {
+      throw new PayloadError(
+        `${what} field "interval_s" must be a number of seconds > 0, got ${
+          typeof interval === "number" ? interval : jsonType(interval)
+        }`,
+      );
+    }
+    beat.interval_s = interval;
+  }
+  return beat;
 }
 
 /**

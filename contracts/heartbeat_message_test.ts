@@ -125,3 +125,55 @@ Deno.test("parseDeviceHeartbeatSubject() returns the device id of device-heartbe
     assert.equal(parseDeviceHeartbeatSubject(subject), undefined, subject);
   }
 });
+
+Deno.test("decodeHeartbeatMessage() accepts a heartbeat without labels or interval_s (older agents)", () => {
+  const beat = decodeHeartbeatMessage(
+    "device-heartbeat.dev-a",
+    encodeJson(BEAT),
+  );
+  assert.equal(beat.labels, undefined);
+  assert.equal(beat.interval_s, undefined);
+});
+
+Deno.test("decodeHeartbeatMessage() returns labels and interval_s when sent", () => {
+  const beat = decodeHeartbeatMessage(
+    "device-heartbeat.dev-a",
+    encodeJson({
+      ...BEAT,
+      labels: { site: "berlin", role: "edge" },
+      interval_s: 2.5,
+    }),
+  );
+  assert.deepEqual(beat.labels, { site: "berlin", role: "edge" });
+  assert.equal(beat.interval_s, 2.5);
+});
+
+Deno.test("decodeHeartbeatMessage() rejects malformed labels and interval_s", () => {
+  for (
+    const extra of [
+      { labels: ["site"] },
+      { labels: { site: 1 } },
+      { labels: { "bad key": "x" } },
+      { interval_s: 0 },
+      { interval_s: "10" },
+      { interval_s: -1 },
+    ]
+  ) {
+    assert.throws(
+      () =>
+        decodeHeartbeatMessage(
+          "device-heartbeat.dev-a",
+          encodeJson({ ...BEAT, ...extra }),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof PayloadError);
+        assert.match(
+          error.message,
+          /^Heartbeat on "device-heartbeat.dev-a": heartbeat field "(labels|interval_s)"/,
+        );
+        return true;
+      },
+      JSON.stringify(extra),
+    );
+  }
+});

@@ -1,4 +1,5 @@
 import { assertDeviceId } from "./device_id.ts";
+import { registryReaderApiSubjects } from "./registry.ts";
 import {
   COMMAND_SUBJECT_PREFIX,
   deviceCommandSubscription,
@@ -102,7 +103,10 @@ export interface OperatorPermissionsOptions {
  * The permissions of an operator: publish commands to any device
  * (`device-commands.>`, `cancel` and `keepalive` included), subscribe to
  * every heartbeat (`device-heartbeat.>`) and to its own inbox
- * (`<inboxPrefix>.>`), where replies and streams arrive.
+ * (`<inboxPrefix>.>`), where replies and streams arrive; and read the
+ * device registry stream (`FLEET_DEVICES`: its info, and an ephemeral
+ * consumer delivering to that inbox — {@linkcode registryReaderApiSubjects}),
+ * but neither change nor delete it.
  *
  * @throws {TypeError} when `inboxPrefix` is empty or holds a wildcard,
  *   whitespace or a dot at either end.
@@ -125,7 +129,9 @@ export function operatorPermissions(
     );
   }
   return {
-    publish: { allow: [`${COMMAND_SUBJECT_PREFIX}.>`] },
+    publish: {
+      allow: [`${COMMAND_SUBJECT_PREFIX}.>`, ...registryReaderApiSubjects()],
+    },
     subscribe: { allow: [`${HEARTBEAT_SUBJECT_PREFIX}.>`, `${prefix}.>`] },
   };
 }

@@ -23,9 +23,16 @@ Deno.test("devicePermissions() refuses an invalid device id", () => {
   }
 });
 
-Deno.test("operatorPermissions() allows commands to any device, heartbeats and its own inbox", () => {
+Deno.test("operatorPermissions() allows commands to any device, heartbeats, its own inbox and reading the registry", () => {
   assert.deepEqual(operatorPermissions(), {
-    publish: { allow: ["device-commands.>"] },
+    publish: {
+      allow: [
+        "device-commands.>",
+        "$JS.API.STREAM.INFO.FLEET_DEVICES",
+        "$JS.API.CONSUMER.CREATE.FLEET_DEVICES.>",
+        "$JS.API.CONSUMER.DELETE.FLEET_DEVICES.>",
+      ],
+    },
     subscribe: { allow: ["device-heartbeat.>", "_INBOX.>"] },
   });
   assert.deepEqual(

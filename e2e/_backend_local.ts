@@ -13,6 +13,7 @@ import {
 } from "../testing/nats_server_process.ts";
 import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { waitForAgents } from "./_agent_ready.ts";
+import { createStackRegistry, waitForRegistry } from "./_stack_registry.ts";
 import { renderDebugInfo } from "./_debug_info.ts";
 import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
 import { deviceLabel, StackPodman } from "./_stack_podman.ts";
@@ -151,7 +152,7 @@ async function bringUpLocalOnce(
   await step(
     "start the agents",
     () =>
-      allOrFirstError(devices.map(async (device) => {
+      allOrFirstError(devices.map(async (device, index) => {
         agents.push(
           await AgentProcess.start({
             deviceId: device.deviceId,
@@ -166,6 +167,7 @@ async function bringUpLocalOnce(
             exec: options.exec,
             dir: stackDir,
             heartbeatIntervalS: options.heartbeatIntervalS,
+            labels: options.deviceLabels?.(index, device.deviceId),
             newSession,
           }),
         );
@@ -216,12 +218,27 @@ async function bringUpLocalOnce(
       }),
   );
   resources.defer(() => operatorClient.close());
+  await step(
+    "create the device registry",
+    () =>
+      createStackRegistry(operatorClient, {
+        replicas: options.registryReplicas,
+      }),
+  );
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   await step(
     "wait for the agents to answer ping",
     () =>
       waitForAgents(operatorClient, agents, {
+        timeoutMs: readyTimeoutMs,
+        signal: options.signal,
+      }),
+  );
+  await step(
+    "wait for every device in the registry",
+    () =>
+      waitForRegistry(operatorClient, devices.map((d) => d.deviceId), {
         timeoutMs: readyTimeoutMs,
         signal: options.signal,
       }),

@@ -117,6 +117,24 @@ export interface StackOptions {
    */
   exec?: AgentExecOptions;
   /**
+   * Each agent's `[agent] labels` (`local` backend), by device index (0,
+   * 1, …) and id: sent in its heartbeats, listed by `client.devices()`.
+   *
+   * @default {undefined (no labels)}
+   */
+  deviceLabels?: (
+    index: number,
+    deviceId: string,
+  ) => Readonly<Record<string, string>> | undefined;
+  /**
+   * The device registry's replicas (the `FLEET_DEVICES` stream, created at
+   * bring-up by the `local` backend): 1, 3 or 5; more than 1 needs a
+   * JetStream cluster of at least that many servers.
+   *
+   * @default {1}
+   */
+  registryReplicas?: number;
+  /**
    * Aborts the bring-up (e.g. on Ctrl-C): what was started is torn down and
    * `bringUp` throws {@linkcode StackBringUpError} naming the step it was
    * at, with the signal's reason as the cause's cause.

@@ -22,6 +22,11 @@ import {
   type ExecResult,
 } from "./exec.ts";
 import { type LogsOptions, logsRequest } from "./logs.ts";
+import {
+  type DeviceRecord,
+  type DevicesOptions,
+  listDevices,
+} from "./devices.ts";
 import { BadReplyError } from "./errors.ts";
 import {
   classifyRequestError,
@@ -148,6 +153,29 @@ export class FleetCommandsClient {
       decodePingReplyFrom,
       options,
     );
+  }
+
+  /**
+   * Every device the registry (the `FLEET_DEVICES` stream of last
+   * heartbeats) knows of, sorted by id: id, status (`"online"`, or
+   * `"stale"` after 3 heartbeat intervals without one), last seen, agent
+   * version, runtime, uptime, labels. Waits at most `timeoutMs` (default:
+   * the client's). See {@linkcode listDevices}.
+   *
+   * @throws {RegistryError} `not_found` when the stream does not exist
+   *   (`fleet registry init` creates it), `jetstream_disabled`, `timeout`
+   *   or `failed`.
+   * @example
+   * ```ts ignore
+   * const devices = await client.devices();
+   * devices.filter((d) => d.status === "online").map((d) => d.id);
+   * ```
+   */
+  devices(options: DevicesOptions = {}): Promise<DeviceRecord[]> {
+    return listDevices(this.#nc, {
+      ...options,
+      timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+    });
   }
 
   /**

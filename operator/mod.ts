@@ -79,6 +79,29 @@ export {
 } from "./errors.ts";
 export { MAX_TIMEOUT_MS } from "./timeout.ts";
 export {
+  ASSUMED_HEARTBEAT_INTERVAL_S,
+  type DeviceListing,
+  type DeviceRecord,
+  type DevicesOptions,
+  DeviceStatus,
+  listDeviceRegistry,
+  listDevices,
+  STALE_AFTER_INTERVALS,
+} from "./devices.ts";
+export {
+  deviceRegistryConfig,
+  type DeviceRegistryOptions,
+  type DeviceRegistryResult,
+  type DeviceRegistryStreamConfig,
+  ensureDeviceRegistry,
+  type EnsureDeviceRegistryOptions,
+} from "./registry.ts";
+export {
+  RegistryError,
+  type RegistryErrorOptions,
+  RegistryFailure,
+} from "./registry_errors.ts";
+export {
   type CliWriter,
   ExitCode,
   runCli,

@@ -92,6 +92,12 @@ export interface AgentProcessOptions {
    */
   heartbeatIntervalS?: number;
   /**
+   * `[agent] labels`: the device's labels, sent in its heartbeats.
+   *
+   * @default {undefined (no labels key)}
+   */
+  labels?: Readonly<Record<string, string>>;
+  /**
    * Environment variables set for the agent on top of this process's, e.g.
    * `CONTAINER_HOST` for its runtime probe.
    *
@@ -322,6 +328,7 @@ export function renderAgentConfig(
     | "credentials"
     | "runtimeEnabled"
     | "heartbeatIntervalS"
+    | "labels"
     | "tls"
     | "runtime"
     | "exec"
@@ -341,6 +348,9 @@ export function renderAgentConfig(
       device_id: options.deviceId,
       runtime_enabled: options.runtimeEnabled ?? false,
       heartbeat_interval_s: options.heartbeatIntervalS ?? 10,
+      ...(options.labels === undefined
+        ? {}
+        : { labels: { ...options.labels } }),
     },
     nats: {
       servers: typeof options.servers === "string"

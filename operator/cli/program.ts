@@ -18,6 +18,8 @@ import {
 } from "./json_errors.ts";
 import { addLogsCommand } from "./logs.ts";
 import { addPingCommand } from "./ping.ts";
+import { addDevicesCommand } from "./devices.ts";
+import { addRegistryCommand } from "./registry.ts";
 import type { ProgramContext } from "./program_context.ts";
 import { DEFAULT_NATS_URL } from "./settings.ts";
 import { type CliWriter, fileWriter } from "./writer.ts";
@@ -68,7 +70,13 @@ export interface RunCliOptions {
 const DEFAULT_TIMEOUT_MS = 5000;
 
 /** The commands, each added by its own file; a new verb is one more line. */
-const COMMANDS = [addPingCommand, addLogsCommand, addExecCommand] as const;
+const COMMANDS = [
+  addPingCommand,
+  addLogsCommand,
+  addExecCommand,
+  addDevicesCommand,
+  addRegistryCommand,
+] as const;
 
 /**
  * Runs the `fleet` CLI with `args` (without the program name) and resolves
