@@ -281,7 +281,12 @@ async function natsOptions(
     name: `fleet-agent ${config.deviceId}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
-    timeout: 5000,
+    // Per dial, also of a reconnect. nats-core waits for the handshake's
+    // PONG until this runs out even when the server has closed the
+    // connection meanwhile (a node that is shutting down sends INFO, then
+    // closes): with 5 s, one such dial kept an agent away from a restarted
+    // cluster for 5 s. 2 s is nats.go's default.
+    timeout: 2000,
     // A token file may hold a token that expired and is about to be
     // replaced: keep reconnecting (reading the file each time) rather than
     // give up after two refusals in a row.

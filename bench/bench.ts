@@ -3,7 +3,10 @@
 // throughput and memory under 200 pings in flight against a trivial
 // responder's, what mutual TLS costs (connect and ping, against plain),
 // logs and exec through the agent against straight to podman (null without
-// podman), and a fan-out over 1,000 and 10,000 simulated devices. Prints a table, then one JSON object as the very last line.
+// podman), a fan-out over 1,000 and 10,000 simulated devices, and NATS
+// failover on a 3-node cluster (a node killed under a ping load, the whole
+// cluster restarted). Prints a table, then one JSON object as the very last
+// line.
 import { Empty } from "@nats-io/nats-core";
 import { deviceCommandSubject, Verb } from "../contracts/mod.ts";
 import { DeviceOfflineError, FleetCommandsClient } from "../operator/mod.ts";
@@ -34,6 +37,7 @@ import {
   measurePodmanBackend,
   PODMAN_STACK_ROUNDS,
 } from "./_podman_backend.ts";
+import { failoverResult, failoverRows, measureFailover } from "./_failover.ts";
 
 const PING_ROUNDS = 3000;
 const PING_WARMUP = 300;
@@ -132,6 +136,8 @@ async function main(): Promise<void> {
     console.log(`podman backend not measured: ${podmanBackend.skipped}`);
   }
   const podmanStack = "skipped" in podmanBackend ? undefined : podmanBackend;
+  const failoverSamples = await measureFailover();
+  const failover = failoverResult(failoverSamples);
   const connectTimes = await measureConnect();
   const tlsPingTimes = await measureTlsPing();
   const callout = await measureCallout();
@@ -176,6 +182,7 @@ async function main(): Promise<void> {
       ? round1(podmanStack.agentImageBytes / 1e6)
       : null,
     ...fanout.figures,
+    ...failover,
   };
   const orSkipped = (value: number | null, unit = "") =>
     value === null ? "not measured" : `${value}${unit}`;
@@ -321,6 +328,7 @@ async function main(): Promise<void> {
     ],
     ...calloutRows(callout),
     ...fanout.rows,
+    ...failoverRows(failoverSamples, failover),
   ];
   const widths = rows[0].map((_, column) =>
     Math.max(...rows.map((row) => row[column].length))

@@ -11,7 +11,6 @@ import {
   NatsServerProcess,
   NatsServerStartError,
 } from "../testing/nats_server_process.ts";
-import { pickFreePort } from "../testing/free_port.ts";
 import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { waitForAgents } from "./_agent_ready.ts";
 import { createStackRegistry, waitForRegistry } from "./_stack_registry.ts";
@@ -19,6 +18,12 @@ import { cliCommand, renderDebugInfo } from "./_debug_info.ts";
 import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
 import { deviceLabel, StackPodman } from "./_stack_podman.ts";
 import { StackCallout } from "./_stack_callout.ts";
+import {
+  clusterDebugNodes,
+  operatorReconnectOptions,
+  planStackNats,
+  startStackCluster,
+} from "./_stack_nats_cluster.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
 import {
   allOrFirstError,
@@ -145,8 +150,8 @@ async function bringUpLocalOnce(
     )
     : undefined;
   if (callout) resources.use(callout);
-  const port = pickFreePort();
-  const natsUrl = `${options.tls ? "tls" : "nats"}://127.0.0.1:${port}`;
+  const nats = planStackNats(options);
+  const natsUrl = nats.urls[0];
   const tls = options.tls
     ? await step(
       "make the TLS certificates",
@@ -164,7 +169,7 @@ async function bringUpLocalOnce(
           agents.push(
             await AgentProcess.start({
               deviceId: device.deviceId,
-              servers: natsUrl,
+              servers: nats.urls,
               credentials: callout
                 ? { tokenFile: callout.tokenFile(device.deviceId) }
                 : { user: device.user, password: device.password },
@@ -184,26 +189,39 @@ async function bringUpLocalOnce(
         })),
     );
   if (!callout) await startAgents();
-  const natsServer = await step(
+  const natsConfig = callout
+    ? {
+      admin,
+      callout: callout.serverConfig,
+      serverName: namespace,
+      tls: tls?.server,
+    }
+    : { admin, devices, serverName: namespace, tls: tls?.server };
+  const natsCluster = nats.clusterSize === undefined ? undefined : await step(
+    "start the nats-server cluster",
+    () =>
+      startStackCluster(nats, {
+        dir: stackDir,
+        namespace,
+        binary,
+        config: natsConfig,
+        newSession,
+      }),
+  );
+  const natsServer = natsCluster ? undefined : await step(
     "start nats-server",
     () =>
       NatsServerProcess.start({
         dir: stackDir,
-        port,
+        port: nats.ports[0],
         binary,
-        config: callout
-          ? {
-            admin,
-            callout: callout.serverConfig,
-            serverName: namespace,
-            tls: tls?.server,
-          }
-          : { admin, devices, serverName: namespace, tls: tls?.server },
+        config: natsConfig,
         newSession,
       }),
   );
-  if (!keep) natsSlot.use(natsServer);
-  started.push(natsServer);
+  const natsRunning = (natsServer ?? natsCluster)!;
+  if (!keep) natsSlot.use(natsRunning);
+  started.push(natsRunning);
   if (callout) {
     const process = await step(
       "start the auth callout",
@@ -219,7 +237,8 @@ async function bringUpLocalOnce(
     "connect to NATS as admin",
     () =>
       connect({
-        servers: natsUrl,
+        servers: nats.urls,
+        ...operatorReconnectOptions(nats),
         ...(callout
           ? { token: callout.operatorToken }
           : { user: admin.user, pass: admin.password }),
@@ -276,7 +295,8 @@ async function bringUpLocalOnce(
     }])),
     tls,
     podman,
-    local: { natsServer, agents: orderedAgents },
+    natsUrls: nats.urls,
+    local: { natsServer, natsCluster, agents: orderedAgents },
     resources: resources.move(),
     async killAgent(deviceId) {
       await orderedAgents.get(deviceId)!.kill();
@@ -287,18 +307,19 @@ async function bringUpLocalOnce(
           namespace,
           keep,
           dir: stackDir,
-          natsUrl,
+          natsUrl: nats.urls.join(","),
           admin,
           tls: tls?.client(OPERATOR_CERT),
-          natsServerLog: natsServer.logPath,
+          natsServerLog: natsServer?.logPath ?? "",
           devices: [...orderedAgents].map(([deviceId, agent]) => ({
             deviceId,
             logPath: agent.logPath,
             pid: agent.pid,
             exited: agent.exitStatus !== undefined,
           })),
-          natsServerPid: natsServer.pid,
-          natsServerExited: natsServer.exitStatus !== undefined,
+          natsServerPid: natsServer?.pid ?? 0,
+          natsServerExited: natsServer?.exitStatus !== undefined,
+          natsNodes: natsCluster && clusterDebugNodes(natsCluster),
           podman: podman && {
             socketPath: podman.service.socketPath,
             pid: podman.service.pid,
@@ -315,7 +336,7 @@ async function bringUpLocalOnce(
         }).map((line) => `[e2e] ${line}`) ?? []),
       ].join("\n"),
     release() {
-      natsServer.unref();
+      natsRunning.unref();
       callout?.process?.unref();
       for (const agent of orderedAgents.values()) agent.unref();
       podman?.service.unref();

@@ -17,6 +17,18 @@ export interface DebugInfoFields {
   natsServerPid: number;
   /** Whether nats-server has exited. @default {false} */
   natsServerExited?: boolean;
+  /**
+   * The nodes of a nats-server cluster (`natsCluster`), printed instead of
+   * `natsServerLog` and `natsServerPid`.
+   *
+   * @default {undefined (a single nats-server)}
+   */
+  natsNodes?: readonly {
+    name: string;
+    logPath: string;
+    /** Its pid; `undefined` while it is down. */
+    pid?: number;
+  }[];
   devices: readonly {
     deviceId: string;
     logPath: string;
@@ -151,9 +163,15 @@ export function renderDebugInfo(fields: DebugInfoFields): string {
     ...fields.devices.map((device) =>
       `tail agent: tail -f ${q(device.logPath)}  (pid ${device.pid})`
     ),
-    `tail nats-server: tail -f ${
-      q(fields.natsServerLog)
-    }  (pid ${fields.natsServerPid})`,
+    ...(fields.natsNodes?.map((node) =>
+      `tail nats-server ${node.name}: tail -f ${q(node.logPath)}  (${
+        node.pid === undefined ? "down" : `pid ${node.pid}`
+      })`
+    ) ?? [
+      `tail nats-server: tail -f ${
+        q(fields.natsServerLog)
+      }  (pid ${fields.natsServerPid})`,
+    ]),
     ...podmanLines(fields.podman, basics.cli, auth),
   ];
   if (fields.keep) {
@@ -162,7 +180,9 @@ export function renderDebugInfo(fields: DebugInfoFields): string {
         pid: device.pid,
         exited: device.exited,
       })),
-      { pid: fields.natsServerPid, exited: fields.natsServerExited },
+      ...(fields.natsNodes?.flatMap((node) =>
+        node.pid === undefined ? [] : [{ pid: node.pid, exited: false }]
+      ) ?? [{ pid: fields.natsServerPid, exited: fields.natsServerExited }]),
       ...(fields.podman ? [fields.podman] : []),
     ];
     const alive = processes.filter((p) => !p.exited).map((p) => p.pid);

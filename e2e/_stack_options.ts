@@ -40,6 +40,17 @@ export interface StackOptions {
    */
   images?: { agent: string; nats: string };
   /**
+   * Backend `"local"` only: a cluster of this many nats-servers (JetStream
+   * clustered, each node with its own store, routes on loopback, the same
+   * users and TLS as the single server) instead of one; agents and
+   * {@linkcode Stack.operatorClient} get every node's URL, and
+   * {@linkcode Stack.natsCluster} kills and restarts nodes. The operator
+   * connection then reconnects for ever, 250 ms apart.
+   *
+   * @default {undefined (one nats-server)}
+   */
+  natsCluster?: number;
+  /**
    * The nats-server binary.
    *
    * @default {await findNatsServer()}

@@ -6,6 +6,7 @@ import type { NatsConnection } from "../nats/mod.ts";
 import type { AgentProcess } from "../testing/agent_process.ts";
 import type { Credentials, DeviceUser } from "../testing/nats_server_config.ts";
 import type { NatsServerProcess } from "../testing/nats_server_process.ts";
+import type { NatsCluster } from "../testing/nats_cluster.ts";
 import type { StackPodman } from "./_stack_podman.ts";
 import type { StackTls } from "./_stack_tls.ts";
 import type { StackAuth, StackCallout } from "./_stack_callout.ts";
@@ -32,6 +33,12 @@ export interface StackParts {
   dir: string;
   keep: boolean;
   natsUrl: string;
+  /**
+   * Every NATS URL, one per server of a cluster.
+   *
+   * @default {[natsUrl]}
+   */
+  natsUrls?: string[];
   operatorClient: NatsConnection;
   admin: Credentials;
   /** Each device's NATS credentials, in device order. */
@@ -41,7 +48,10 @@ export interface StackParts {
   podman?: StackPodman;
   /** The processes of a `local` stack. */
   local?: {
-    natsServer: NatsServerProcess;
+    /** The nats-server; `undefined` when the stack runs a cluster. */
+    natsServer?: NatsServerProcess;
+    /** The nats-server cluster of `natsCluster`. */
+    natsCluster?: NatsCluster;
     agents: ReadonlyMap<string, AgentProcess>;
   };
   /** Everything to tear down, in reverse order of setup. */

@@ -77,10 +77,12 @@ export {
 export {
   type Credentials,
   type DeviceUser,
+  type NatsServerClusterOptions,
   type NatsServerConfigOptions,
   type NatsServerTlsOptions,
   type OperatorUser,
   quoteNatsConfigString,
+  renderNatsServerCluster,
   renderNatsServerConfig,
   renderNatsServerTls,
 } from "../testing/nats_server_config.ts";
@@ -88,6 +90,13 @@ export type {
   CalloutKeys,
   NatsServerCalloutOptions,
 } from "../testing/callout_server_config.ts";
+export {
+  NatsCluster,
+  type NatsClusterNode,
+  type NatsClusterOptions,
+  NatsClusterRouteError,
+  type NatsClusterStopOptions,
+} from "../testing/nats_cluster.ts";
 export {
   NatsServerProcess,
   type NatsServerProcessOptions,

@@ -15,6 +15,7 @@ import type { Credentials } from "../testing/nats_server_config.ts";
 import type { NatsServerProcess } from "../testing/nats_server_process.ts";
 import type { MockOidcIssuer } from "../testing/mock_oidc.ts";
 import type { CalloutProcess } from "../testing/callout_process.ts";
+import type { NatsCluster } from "../testing/nats_cluster.ts";
 import { OPERATOR_CERT } from "./_stack_tls.ts";
 import {
   deviceLabel,
@@ -39,6 +40,7 @@ import {
   type StackParts,
 } from "./_stack_parts.ts";
 import { bringUpLocal } from "./_backend_local.ts";
+import { checkNatsCluster } from "./_stack_nats_cluster.ts";
 
 export {
   DEVICE_LABEL_KEY,
@@ -157,7 +159,47 @@ export class Stack implements AsyncDisposable {
    *   container there).
    */
   get natsServer(): NatsServerProcess {
-    return this.#local("the nats-server process").natsServer;
+    const local = this.#local("the nats-server process");
+    if (local.natsServer === undefined) {
+      throw new StackBackendError(
+        this.backend,
+        `Cannot get the nats-server process of e2e stack "${this.namespace}": it runs a cluster of ${local.natsCluster?.size} nats-servers; use stack.natsCluster`,
+      );
+    }
+    return local.natsServer;
+  }
+
+  /**
+   * The nats-server cluster of a `local` stack brought up with
+   * `natsCluster`: kill, stop and start its nodes (`kill(i)`, `start(i)`,
+   * `restart()` for the whole cluster), their URLs, logs and stores.
+   *
+   * @throws {StackBackendError} on another backend, or without
+   *   `natsCluster`.
+   * @example
+   * ```ts ignore
+   * await using stack = await Stack.bringUp({ devices: 3, natsCluster: 3 });
+   * await stack.natsCluster.kill(0); // kill -9 of node 0
+   * await stack.natsCluster.start(0); // back on its port, with its store
+   * ```
+   */
+  get natsCluster(): NatsCluster {
+    const local = this.#local("the nats-server cluster");
+    if (local.natsCluster === undefined) {
+      throw new StackBackendError(
+        this.backend,
+        `Cannot get the nats-server cluster of e2e stack "${this.namespace}": it was brought up without natsCluster`,
+      );
+    }
+    return local.natsCluster;
+  }
+
+  /**
+   * Every NATS URL as this machine reaches it: one per node of a cluster,
+   * else `[natsUrl]`.
+   */
+  get natsUrls(): string[] {
+    return [...(this.#parts.natsUrls ?? [this.natsUrl])];
   }
 
   /** The device ids, `vm-device-00-<namespace>`, … */
@@ -501,7 +543,13 @@ export class Stack implements AsyncDisposable {
         'Cannot bring up an e2e stack with auth "callout" and tls: true: the callout service has no TLS client settings yet, and the server\'s mutual TLS would refuse it',
       );
     }
+    if (auth === "callout" && options.natsCluster !== undefined) {
+      throw new TypeError(
+        'Cannot bring up an e2e stack with auth "callout" and natsCluster: the stack\'s callout runs against a single nats-server yet',
+      );
+    }
     options = { ...options, auth: auth as StackAuth };
+    checkNatsCluster(options, backend as StackBackend);
     const namespace = () => `e2e-${randomHex(4)}`;
     let parts!: StackParts;
     switch (backend as StackBackend) {

@@ -92,6 +92,10 @@ export class DenoTransport implements Transport {
   #discarded = false;
   #closeError: Error | undefined;
   #closedNotice: Deferred<void | Error> = deferred<void | Error>();
+  /** Whether anything has started reading frames from the iterator. */
+  #iterating = false;
+  /** Resolves once the iterator has handed out every frame read (or was discarded). */
+  #drained: Deferred<void> = deferred<void>();
   #abort = new AbortController();
   #connecting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -385,20 +389,25 @@ export class DenoTransport implements Transport {
   }
 
   async *#iterate(): AsyncGenerator<Uint8Array> {
-    while (!this.#discarded) {
-      if (this.#inbound.length === 0) {
-        if (this.#done) return;
-        this.#wake = deferred<void>();
-        await this.#wake;
-        continue;
+    this.#iterating = true;
+    try {
+      while (!this.#discarded) {
+        if (this.#inbound.length === 0) {
+          if (this.#done) return;
+          this.#wake = deferred<void>();
+          await this.#wake;
+          continue;
+        }
+        const frames = this.#inbound;
+        this.#inbound = [];
+        for (const frame of frames) {
+          if (this.#discarded) return;
+          if (this.#options.debug) console.info(`> ${render(frame)}`);
+          yield frame;
+        }
       }
-      const frames = this.#inbound;
-      this.#inbound = [];
-      for (const frame of frames) {
-        if (this.#discarded) return;
-        if (this.#options.debug) console.info(`> ${render(frame)}`);
-        yield frame;
-      }
+    } finally {
+      this.#drained.resolve();
     }
   }
 
@@ -425,7 +434,16 @@ export class DenoTransport implements Transport {
     this.#wakeIterator();
     await this.#settleLoops(by);
     this.#outbound = [];
-    if (by !== "caller") this.#closedNotice.resolve(err);
+    if (by === "caller") return;
+    // The notice comes after nats-core has parsed every frame read, and a
+    // turn later: a server that answers the handshake's PING and closes at
+    // once (a node shutting down) must end a connection nats-core has
+    // finished setting up. Notified first, nats-core joined the dial still
+    // running, which then succeeded on the closed transport, leaving a
+    // client that believed it was connected and never reconnected.
+    if (this.#iterating) await this.#drained;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#closedNotice.resolve(err);
   }
 
   /** Ends a transport that is not (or no longer) connected, without notice. */

@@ -34,6 +34,7 @@ export * from "./nats_permissions.ts";
 export * from "./nats_server_binary.ts";
 export * from "./nats_server_config.ts";
 export * from "./nats_server_process.ts";
+export * from "./nats_cluster.ts";
 export * from "./podman_available.ts";
 export * from "./podman_service.ts";
 export * from "./podman_store.ts";

@@ -102,6 +102,22 @@ export interface NatsServerConfigOptions {
    */
   callout?: NatsServerCalloutOptions;
   /**
+   * Makes the server a node of a cluster: a `cluster { … }` block (see
+   * {@linkcode NatsServerClusterOptions}). Give each node its own
+   * `serverName` (JetStream in a cluster needs unique names) and its own
+   * `storeDir`.
+   *
+   * @default {undefined (a single server)}
+   */
+  cluster?: NatsServerClusterOptions;
+  /**
+   * Port of the HTTP monitoring endpoint (`/varz`, `/routez`, `/healthz`,
+   * …) on `host`; it has no authentication, so keep it on loopback.
+   *
+   * @default {undefined (no monitoring endpoint)}
+   */
+  monitorPort?: number;
+  /**
    * Raw nats-server config text appended after the generated config, for
    * what these options do not model (a `tls { … }` block, `max_payload`, …).
    * It is neither checked nor escaped: quote values with
@@ -187,6 +203,10 @@ export function renderNatsServerConfig(
   if (options.serverName !== undefined) {
     lines.push(`server_name: ${q(options.serverName)}`);
   }
+  if (options.monitorPort !== undefined) {
+    assertPort(options.monitorPort);
+    lines.push(`http: ${q(`${host}:${options.monitorPort}`)}`);
+  }
   lines.push(
     "jetstream {",
     `  store_dir: ${q(options.storeDir)}`,
@@ -246,6 +266,9 @@ export function renderNatsServerConfig(
     lines.push("  ]", "}");
   }
   if (options.tls) lines.push(...renderNatsServerTls(options.tls));
+  if (options.cluster) {
+    lines.push(...renderNatsServerCluster(options.cluster, host));
+  }
   if (options.extraConfig) lines.push(options.extraConfig.trimEnd());
   lines.push("");
   return lines.join("\n");
@@ -297,6 +320,59 @@ export function renderNatsServerTls(tls: NatsServerTlsOptions): string[] {
     ...(tls.caFile === undefined ? [] : [`  ca_file: ${q(tls.caFile)}`]),
     ...(tls.verify ? ["  verify: true"] : []),
     ...(tls.handshakeFirst ? ["  handshake_first: true"] : []),
+    "}",
+  ];
+}
+
+/** The `cluster { … }` block of one node of a nats-server cluster. */
+export interface NatsServerClusterOptions {
+  /** The cluster's name; the same on every node. */
+  name: string;
+  /** The port this node listens on for routes from the other nodes. */
+  port: number;
+  /**
+   * The route URLs of the nodes to connect to, e.g.
+   * `nats-route://127.0.0.1:6222`; may include this node's own, which
+   * nats-server skips, so every node can be given the same list.
+   */
+  routes: readonly string[];
+}
+
+/**
+ * Renders the `cluster { … }` block of a nats-server config: the cluster's
+ * name, the route listener on `host:port` and the routes to the other
+ * nodes. Routes carry no credentials: they are meant for loopback.
+ *
+ * @example
+ * ```ts
+ * import { renderNatsServerCluster } from "@harmony/fleet/e2e";
+ * renderNatsServerCluster({
+ *   name: "c1",
+ *   port: 6222,
+ *   routes: ["nats-route://127.0.0.1:6222", "nats-route://127.0.0.1:6223"],
+ * }).includes('  listen: "127.0.0.1:6222"'); // true
+ * ```
+ */
+export function renderNatsServerCluster(
+  cluster: NatsServerClusterOptions,
+  host = "127.0.0.1",
+): string[] {
+  assertPort(cluster.port);
+  const q = quoteNatsConfigString;
+  for (const route of cluster.routes) {
+    if (!/^nats-route:\/\/[^\s/@]+:\d+$/.test(route)) {
+      throw new RangeError(
+        `Cannot render the cluster block of a nats-server config: route ${
+          JSON.stringify(route)
+        } is not "nats-route://<host>:<port>"`,
+      );
+    }
+  }
+  return [
+    "cluster {",
+    `  name: ${q(cluster.name)}`,
+    `  listen: ${q(`${host}:${cluster.port}`)}`,
+    `  routes: [${cluster.routes.map(q).join(", ")}]`,
     "}",
   ];
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { InvalidDeviceIdError } from "../contracts/mod.ts";
 import {
   quoteNatsConfigString,
+  renderNatsServerCluster,
   renderNatsServerConfig,
 } from "./nats_server_config.ts";
 
@@ -219,4 +220,46 @@ Deno.test("renderNatsServerConfig() can give devices other response limits, for 
     deviceResponses: { max: 3, expires: "1m" },
   });
   assert.match(text, /allow_responses: \{ max: 3, expires: "1m" \}/);
+});
+
+Deno.test("renderNatsServerConfig() renders a cluster node with its routes and monitoring port", () => {
+  const text = renderNatsServerConfig({
+    ...base,
+    serverName: "c1-0",
+    monitorPort: 8222,
+    cluster: {
+      name: "c1",
+      port: 6222,
+      routes: ["nats-route://127.0.0.1:6222", "nats-route://127.0.0.1:6223"],
+    },
+  });
+  assert.match(text, /^http: "127\.0\.0\.1:8222"$/m);
+  assert.ok(
+    text.includes(
+      [
+        "cluster {",
+        '  name: "c1"',
+        '  listen: "127.0.0.1:6222"',
+        '  routes: ["nats-route://127.0.0.1:6222", "nats-route://127.0.0.1:6223"]',
+        "}",
+      ].join("\n"),
+    ),
+    text,
+  );
+  assert.doesNotMatch(renderNatsServerConfig(base), /cluster|http:/);
+});
+
+Deno.test("renderNatsServerCluster() rejects a route that is not nats-route://host:port", () => {
+  for (const route of ["nats://127.0.0.1:6222", "nats-route://u:p@h:1", "x"]) {
+    assert.throws(
+      () => renderNatsServerCluster({ name: "c", port: 6222, routes: [route] }),
+      (error: unknown) =>
+        error instanceof RangeError &&
+        error.message.includes(JSON.stringify(route)),
+    );
+  }
+  assert.throws(
+    () => renderNatsServerConfig({ ...base, monitorPort: 0 }),
+    RangeError,
+  );
 });
