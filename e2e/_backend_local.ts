@@ -247,13 +247,24 @@ async function bringUpLocalOnce(
       }),
   );
   resources.defer(() => operatorClient.close());
-  await step(
-    "create the device registry",
-    () =>
-      createStackRegistry(operatorClient, {
-        replicas: options.registryReplicas,
-      }),
-  );
+  await step("create the device registry", async () => {
+    // With the callout, operators may read the registry but not create
+    // streams: the static admin (who bypasses the callout) creates it.
+    const nc = callout
+      ? await connect({
+        servers: nats.urls,
+        user: admin.user,
+        pass: admin.password,
+        tls: tls?.client(OPERATOR_CERT),
+        name: `fleet-e2e admin ${namespace}`,
+      })
+      : operatorClient;
+    try {
+      await createStackRegistry(nc, { replicas: options.registryReplicas });
+    } finally {
+      if (nc !== operatorClient) await nc.close();
+    }
+  });
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   await step(

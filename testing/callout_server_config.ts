@@ -161,7 +161,10 @@ export function renderCalloutServerConfig(
       : []),
     "accounts {",
     `  ${quote(authAccount)}: { users: [ ${user(calloutUser)} ] }`,
-    `  ${quote(account)}: { users: [ ${admin ? user(admin) : ""} ] }`,
+    // JetStream per account: the device registry lives in the target account.
+    `  ${quote(account)}: { users: [ ${
+      admin ? user(admin) : ""
+    } ], jetstream: enabled }`,
     `  SYS: {}`,
     "}",
     "system_account: SYS",
