@@ -36,6 +36,8 @@ Config (TOML; relative paths are relative to the config file):
   servers = ["nats://127.0.0.1:4222"]   # required
   user = "callout"                      # an auth_users user of nats-server's
   password = "…"                        #   auth_callout block (or token, creds_file)
+  tls_ca_file = "ca.pem"                # optional, as in the agent's config; also
+                                        #   tls_cert_file, tls_key_file, tls_handshake_first
   [callout]
   issuer_seed_file = "issuer.nk"        # required: the account nkey seed (SA…)
                                         #   whose public key is auth_callout.issuer

@@ -30,7 +30,17 @@ export interface CalloutConfigErrorOptions extends ErrorOptions {
 
 /** The keys of each table. */
 export const CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = {
-  nats: ["servers", "user", "password", "token", "creds_file"],
+  nats: [
+    "servers",
+    "user",
+    "password",
+    "token",
+    "creds_file",
+    "tls_ca_file",
+    "tls_cert_file",
+    "tls_key_file",
+    "tls_handshake_first",
+  ],
   callout: [
     "issuer_seed_file",
     "xkey_seed_file",

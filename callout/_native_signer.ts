@@ -127,9 +127,12 @@ function makeSigner(seed: Uint8Array): KeyPair {
   raw.fill(0);
   der.fill(0);
   const publicKey = pure.getPublicKey();
+  let privateKey: Uint8Array | undefined;
   return {
     getPublicKey: () => publicKey,
-    getPrivateKey: () => pure.getPrivateKey(),
+    // @nats-io/jwt calls it to check the key can sign; nkeys derives it
+    // with a slow pure-JS curve operation each time, so derive it once.
+    getPrivateKey: () => privateKey ??= pure.getPrivateKey(),
     getSeed: () => pure.getSeed(),
     sign: (input: Uint8Array) => new Uint8Array(sign(null, input, key)),
     verify: (input: Uint8Array, signature: Uint8Array) =>

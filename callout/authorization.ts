@@ -194,9 +194,13 @@ export async function encodeAuthorizationReply(
   return bytes;
 }
 
+// Uint8Array.fromBase64 (ES2026, native in Deno 2.9), not yet in TS's lib.
+const fromBase64 = (Uint8Array as unknown as {
+  fromBase64(text: string, options: { alphabet: "base64url" }): Uint8Array;
+}).fromBase64;
+
 function base64UrlDecode(text: string): Uint8Array {
-  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
-  return Uint8Array.from(atob(b64), (char) => char.charCodeAt(0));
+  return fromBase64(text, { alphabet: "base64url" });
 }
 
 // A NATS JWT (`ed25519-nkey`) whose signature is its issuer's, checked

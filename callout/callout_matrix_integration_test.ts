@@ -12,9 +12,10 @@ import {
 import { startCalloutStack } from "./_test_callout_stack.ts";
 
 Deno.test("CalloutService refuses every token of the bad-token matrix and keeps serving", async (t) => {
-  // max_control_line raised so a 1 MB token reaches the callout (by default
-  // nats-server refuses a CONNECT over 4 KiB itself).
-  await using stack = await startCalloutStack({ maxControlLine: 2 << 20 });
+  // max_control_line raised to 64 KiB so a token over the callout's
+  // max_token_bytes (8 KiB) reaches it: by default nats-server refuses a
+  // CONNECT over 4 KiB itself.
+  await using stack = await startCalloutStack({ maxControlLine: 64 << 10 });
   const { issuer } = stack;
   const device = { subject: "device-d1" };
   const now = Math.floor(Date.now() / 1000);
@@ -64,7 +65,11 @@ Deno.test("CalloutService refuses every token of the bad-token matrix and keeps 
     ["three garbage segments", () => "aGVsbG8.d29ybGQ.c2ln", "token_malformed"],
     ["empty", () => "", "token_missing"],
     ["no token at all", () => undefined, "token_missing"],
-    ["1 MB", () => "a".repeat(1 << 20), "token_too_large"],
+    [
+      "9 KB (over max_token_bytes)",
+      () => "a".repeat(9 << 10),
+      "token_too_large",
+    ],
     [
       "invalid device id",
       () => issuer.mint({ subject: "device-a.b" }),
@@ -110,7 +115,42 @@ Deno.test("CalloutService refuses every token of the bad-token matrix and keeps 
     }
     assert.ok(!log.includes(stack.keys.issuerSeed));
   });
+  await t.step(
+    "nats-server logs each refusal's reason, and no token",
+    async () => {
+      const log = await Deno.readTextFile(stack.server.logPath);
+      for (const [, , reason] of cases) {
+        assert.ok(
+          log.includes(`Auth callout service returned an error: ${reason}`),
+          reason,
+        );
+      }
+      for (const token of tokens) {
+        const signature = token.split(".")[2];
+        if (signature && signature.length > 16) {
+          assert.ok(
+            !log.includes(signature),
+          );
+        }
+      }
+    },
+  );
   assert.equal(stack.callout.exitStatus, undefined, "the callout still runs");
+});
+
+Deno.test("CalloutService refuses a 1 MB token unread when nats-server lets it through", async () => {
+  // max_control_line raised so the 1 MB CONNECT reaches the callout, plain
+  // requests so that nats-server and the callout need not encrypt a
+  // megabyte each way within the auth timeout.
+  await using stack = await startCalloutStack({
+    maxControlLine: 2 << 20,
+    encrypt: false,
+    authTimeoutS: 10,
+  });
+  await stack.assertRefused("a".repeat(1 << 20), "token_too_large");
+  const log = await Deno.readTextFile(stack.server.logPath);
+  assert.match(log, /Auth callout service returned an error: token_too_large/);
+  await stack.assertServing();
 });
 
 Deno.test("CalloutService: nats-server itself refuses a 1 MB token under its default max_control_line", async () => {

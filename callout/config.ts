@@ -7,7 +7,14 @@
  */
 import { parse as parseToml, TomlError } from "smol-toml";
 import { fromCurveSeed, fromSeed } from "@nats-io/nkeys";
-import { type NatsAuth, parseServerUrls } from "../nats/mod.ts";
+import {
+  type NatsAuth,
+  NatsTlsError,
+  type NatsTlsFiles,
+  parseServerUrls,
+  tlsConnectionOptions,
+  type TlsSettingsOptions,
+} from "../nats/mod.ts";
 import {
   ALLOWED_ALGORITHMS,
   type CalloutAlgorithm,
@@ -44,8 +51,12 @@ export interface CalloutOidcConfig {
 
 /** The auth-callout service's configuration, as read from its TOML file. */
 export interface CalloutConfig {
-  /** `[nats]`: servers and the `auth_users` credentials the service connects with. */
-  nats: NatsAuth & { servers: string[] };
+  /**
+   * `[nats]`: servers, the `auth_users` credentials the service connects
+   * with, and TLS (`tls_ca_file`, `tls_cert_file`, `tls_key_file`,
+   * `tls_handshake_first`) as the agent reads them.
+   */
+  nats: NatsAuth & { servers: string[]; tls?: NatsTlsFiles };
   /** `[callout] issuer_seed_file`: the issuer account's nkey seed (`SA…`), read from the file. */
   issuerSeed: Uint8Array;
   /** `[callout] xkey_seed_file`: the curve seed (`SX…`) for encrypted requests, when set. */
@@ -256,6 +267,34 @@ export async function parseCalloutConfig(
     fail("a password needs a user", "nats.user");
   }
   if (auth.credsFile) auth.credsFile = resolvePath(base, auth.credsFile);
+  const tls: NatsTlsFiles = {};
+  for (
+    const [key, setting] of [
+      ["tls_ca_file", "caFile"],
+      ["tls_cert_file", "certFile"],
+      ["tls_key_file", "keyFile"],
+    ] as const
+  ) {
+    const file = str(nats, "nats", key, false);
+    if (file !== undefined) tls[setting] = resolvePath(base, file);
+  }
+  if (
+    nats.tls_handshake_first !== undefined &&
+    typeof nats.tls_handshake_first !== "boolean"
+  ) {
+    fail("expected true or false", "nats.tls_handshake_first");
+  }
+  if (nats.tls_handshake_first === true) tls.handshakeFirst = true;
+  try {
+    await tlsConnectionOptions(tls, { names: TLS_NAMES });
+  } catch (cause) {
+    if (!(cause instanceof NatsTlsError)) throw cause;
+    fail(
+      cause.message,
+      `nats.${TLS_KEYS[cause.setting]}`,
+      cause,
+    );
+  }
 
   // [callout]
   const seedFile = str(callout, "callout", "issuer_seed_file", true)!;
@@ -331,7 +370,11 @@ export async function parseCalloutConfig(
     }
   }
   return {
-    nats: { ...auth, servers },
+    nats: {
+      ...auth,
+      servers,
+      ...(Object.keys(tls).length > 0 ? { tls } : {}),
+    },
     issuerSeed,
     xkeySeed,
     account,
@@ -371,6 +414,20 @@ export async function parseCalloutConfig(
     },
   };
 }
+
+const TLS_KEYS = {
+  caFile: "tls_ca_file",
+  certFile: "tls_cert_file",
+  keyFile: "tls_key_file",
+  handshakeFirst: "tls_handshake_first",
+} as const;
+
+const TLS_NAMES: TlsSettingsOptions["names"] = {
+  caFile: '"nats.tls_ca_file"',
+  certFile: '"nats.tls_cert_file"',
+  keyFile: '"nats.tls_key_file"',
+  handshakeFirst: '"nats.tls_handshake_first" = true',
+};
 
 function resolvePath(base: URL, path: string): string {
   return path.startsWith("/")

@@ -61,12 +61,22 @@ export type RefusalReason = typeof RefusalReason[keyof typeof RefusalReason];
 export class TokenRefusedError extends Error {
   /** Why, as a short code. */
   readonly reason: RefusalReason;
+  /**
+   * The token's `sub` when its signature verified but a claim did not
+   * (expired, wrong audience, …): trustworthy, and useful in the log.
+   */
+  readonly subject?: string;
 
   /** Builds the error; the message is `<reason>: <detail>`. */
-  constructor(reason: RefusalReason, detail: string, options?: ErrorOptions) {
+  constructor(
+    reason: RefusalReason,
+    detail: string,
+    options?: ErrorOptions & { subject?: string },
+  ) {
     super(`${reason}: ${detail}`, options);
     this.name = "TokenRefusedError";
     this.reason = reason;
+    this.subject = options?.subject;
   }
 }
 
@@ -187,8 +197,14 @@ export class OidcVerifier {
 function refusal(error: unknown): TokenRefusedError {
   if (error instanceof TokenRefusedError) return error;
   const detail = error instanceof Error ? error.message : String(error);
+  // jose checks the claims only after the signature: their sub is genuine.
+  const payload = error instanceof joseErrors.JWTClaimValidationFailed ||
+      error instanceof joseErrors.JWTExpired
+    ? error.payload
+    : undefined;
+  const subject = typeof payload?.sub === "string" ? payload.sub : undefined;
   const make = (reason: RefusalReason) =>
-    new TokenRefusedError(reason, detail, { cause: error });
+    new TokenRefusedError(reason, detail, { cause: error, subject });
   if (error instanceof JwksUnavailableError) {
     return make(RefusalReason.JwksUnavailable);
   }

@@ -11,6 +11,7 @@ import {
   connect,
   type NatsConnection,
   redactServerUrl,
+  tlsConnectionOptions,
 } from "../nats/mod.ts";
 import type { CalloutConfig } from "./config.ts";
 import { CalloutExitCode } from "./exit_codes.ts";
@@ -118,6 +119,7 @@ async function connectWithRetry(
     reconnectTimeWait: 500,
     timeout: 5000,
     ...await authConnectionOptions(config.nats),
+    ...await tlsConnectionOptions(config.nats.tls ?? {}),
   };
   let delay = FIRST_RETRY_MS;
   for (let attempt = 1; !signal.aborted; attempt++) {

@@ -54,6 +54,15 @@ export interface CalloutServiceOptions {
    * @default {"fleet-callout"}
    */
   queueGroup?: string;
+  /**
+   * How many requests are worked on at once; the others wait in arrival
+   * order. A burst then answers the first logins first, instead of
+   * interleaving them all so that every answer comes late (nats-server
+   * gives each request `authorization { timeout }`, 2 s by default).
+   *
+   * @default {8}
+   */
+  maxConcurrent?: number;
   /** Where decisions are logged (one event each). */
   log: CalloutLog;
 }
@@ -75,6 +84,7 @@ export class CalloutService implements AsyncDisposable {
   readonly #options: CalloutServiceOptions;
   #sub?: Subscription;
   #inFlight = new Set<Promise<void>>();
+  #queue: Msg[] = [];
   #allowed = 0;
   #refused = 0;
   #stopped?: Promise<void>;
@@ -104,22 +114,34 @@ export class CalloutService implements AsyncDisposable {
           this.#options.log("error", "subscription_error", { error });
           return;
         }
-        const done = this.#handle(msg).finally(() =>
-          this.#inFlight.delete(done)
-        );
-        this.#inFlight.add(done);
+        this.#queue.push(msg);
+        this.#pump();
       },
     });
     await this.#nc.flush();
   }
 
-  /** Stops taking requests and waits for those in flight; idempotent. */
+  #pump(): void {
+    const max = this.#options.maxConcurrent ?? 8;
+    while (this.#inFlight.size < max && this.#queue.length > 0) {
+      const msg = this.#queue.shift()!;
+      const done: Promise<void> = this.#handle(msg).finally(() => {
+        this.#inFlight.delete(done);
+        this.#pump();
+      });
+      this.#inFlight.add(done);
+    }
+  }
+
+  /** Stops taking requests and answers those received; idempotent. */
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       if (this.#sub && !this.#nc.isClosed()) {
         await this.#sub.drain().catch(() => {});
       }
-      await Promise.allSettled([...this.#inFlight]);
+      while (this.#inFlight.size > 0) {
+        await Promise.allSettled([...this.#inFlight]);
+      }
     })();
     return this.#stopped;
   }
@@ -161,6 +183,14 @@ export class CalloutService implements AsyncDisposable {
     try {
       const token = await o.verifier.verify(request.connect_opts?.auth_token);
       subject = token.subject;
+      if (token.expiresAtS <= Math.floor(Date.now() / 1000)) {
+        // Within the clock leeway, but the user JWT may not outlive the
+        // token: it would be born expired, and nats-server refuses that.
+        throw new TokenRefusedError(
+          RefusalReason.TokenExpired,
+          "the token has expired (within the clock leeway; a NATS user cannot outlive its token)",
+        );
+      }
       role = roleForSubject(subject, {
         operatorSubjects: o.operatorSubjects,
       });
@@ -207,7 +237,7 @@ export class CalloutService implements AsyncDisposable {
       o.log("warn", "auth_refused", {
         reason: refusal.reason,
         detail: refusal.message,
-        subject,
+        subject: subject ?? refusal.subject,
         role: role?.kind,
         ...client,
         ms: Math.round(performance.now() - started),

@@ -24,6 +24,13 @@
  * const nc = await connect({ servers: server.url, token }); // device d1's permissions
  * ```
  *
+ * Operators log in with a token for {@linkcode TEST_OPERATOR_SUBJECT}
+ * (`fleet-ops`). nats-server waits `authorization { timeout }` for each
+ * answer, 2 s by default; under a burst of logins on a loaded machine,
+ * give it more with `callout: { keys, authTimeoutS: 10 }`. A killed
+ * callout (`kill()`) makes logins fail with an auth error after that
+ * timeout; `CalloutProcess.start` with the same options brings it back.
+ *
  * @module
  */
 import { stringify as stringifyToml } from "smol-toml";
