@@ -129,7 +129,7 @@ Deno.test("runCli() ping returns the connection code and names authentication fo
   assert.equal(stdout, "");
   assert.match(
     stderr,
-    /^error: Cannot connect to NATS at ".*": authentication failed \(Authorization Violation\); check --user\/--password, --token or --creds\n$/,
+    /^error: Cannot connect to NATS at ".*": authentication failed \(Authorization Violation\); check --user\/--password, --token, --token-file or --creds\n$/,
   );
 });
 
