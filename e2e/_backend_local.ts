@@ -19,8 +19,10 @@ import { OPERATOR_CERT, StackTls } from "./_stack_tls.ts";
 import { deviceLabel, StackPodman } from "./_stack_podman.ts";
 import {
   clusterDebugNodes,
+  createClusterRegistry,
   operatorReconnectOptions,
   planStackNats,
+  stackRegistryReplicas,
   startStackCluster,
 } from "./_stack_nats_cluster.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
@@ -218,15 +220,20 @@ async function bringUpLocalOnce(
       }),
   );
   resources.defer(() => operatorClient.close());
+  const registryReplicas = options.registryReplicas ??
+    stackRegistryReplicas(nats);
   await step(
     "create the device registry",
     () =>
-      createStackRegistry(operatorClient, {
-        replicas: options.registryReplicas,
-      }),
+      natsCluster
+        ? createClusterRegistry(operatorClient, natsCluster, {
+          replicas: registryReplicas,
+          timeoutMs: readyTimeoutMsOf(options),
+        })
+        : createStackRegistry(operatorClient, { replicas: registryReplicas }),
   );
 
-  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const readyTimeoutMs = readyTimeoutMsOf(options);
   await step(
     "wait for the agents to answer ping",
     () =>
@@ -303,4 +310,8 @@ async function bringUpLocalOnce(
       podman?.service.unref();
     },
   };
+}
+
+function readyTimeoutMsOf(options: StackOptions): number {
+  return options.readyTimeoutMs ?? 20_000;
 }
