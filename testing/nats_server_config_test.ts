@@ -54,7 +54,7 @@ Deno.test("renderNatsServerConfig() restricts each device to its own subjects, w
   assert.doesNotMatch(text, /_INBOX|allow_responses: true/);
 });
 
-Deno.test("renderNatsServerConfig() gives an operator user commands, heartbeats and its own inbox", () => {
+Deno.test("renderNatsServerConfig() gives an operator user commands, heartbeats, its own inbox and reading the registry", () => {
   const text = renderNatsServerConfig({
     ...base,
     operators: [
@@ -66,7 +66,7 @@ Deno.test("renderNatsServerConfig() gives an operator user commands, heartbeats 
     "    {",
     '      user: "alice", password: "pw-a"',
     "      permissions: {",
-    '        publish: { allow: ["device-commands.>"] }',
+    '        publish: { allow: ["device-commands.>", "$JS.API.STREAM.INFO.FLEET_DEVICES", "$JS.API.CONSUMER.CREATE.FLEET_DEVICES.>", "$JS.API.CONSUMER.DELETE.FLEET_DEVICES.>"] }',
     '        subscribe: { allow: ["device-heartbeat.>", "_INBOX_alice.>"] }',
     "      }",
     "    }",
