@@ -68,6 +68,14 @@ export interface RunAgentOptions {
   startedAt?: number;
 }
 
+/**
+ * Per dial of a reconnect. nats-core waits for the handshake's PONG until
+ * its `timeout` runs out even when the server has closed the connection
+ * meanwhile (a node that is shutting down sends INFO, then closes): with
+ * 5 s, one such dial kept an agent away from a restarted cluster for 5 s.
+ * 2 s is nats.go's default.
+ */
+const RECONNECT_DIAL_TIMEOUT_MS = 2000;
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5000;
 
@@ -169,6 +177,7 @@ export async function runAgent(
     log.info("stopped", { reason: "signal before connecting" });
     return AgentExitCode.Ok;
   }
+  reconnectDialTimeout(nc, RECONNECT_DIAL_TIMEOUT_MS);
   log.info("nats_connected", { server: nc.getServer() });
   const statusLogging = logStatus(nc, log);
 
@@ -281,12 +290,11 @@ async function natsOptions(
     name: `fleet-agent ${config.deviceId}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
-    // Per dial, also of a reconnect. nats-core waits for the handshake's
-    // PONG until this runs out even when the server has closed the
-    // connection meanwhile (a node that is shutting down sends INFO, then
-    // closes): with 5 s, one such dial kept an agent away from a restarted
-    // cluster for 5 s. 2 s is nats.go's default.
-    timeout: 2000,
+    // Per dial of the first connect: longer than nats-server's 2 s TLS
+    // handshake timeout, so a plain client at a TLS-first server hears the
+    // server close (and says so) rather than timing out. Reconnects get
+    // RECONNECT_DIAL_TIMEOUT_MS.
+    timeout: 5000,
     // A token file may hold a token that expired and is about to be
     // replaced: keep reconnecting (reading the file each time) rather than
     // give up after two refusals in a row.
@@ -404,4 +412,14 @@ function abortPromise(
       signal.removeEventListener("abort", onAbort);
     },
   };
+}
+
+/**
+ * Sets the per-dial timeout of `nc`'s reconnects: nats-core reads
+ * `options.timeout` at each dial, from the connection's own options
+ * object (as `nats/_first_connect.ts` sets its reconnect limit).
+ */
+function reconnectDialTimeout(nc: NatsConnection, ms: number): void {
+  const options = (nc as unknown as { options?: ConnectionOptions }).options;
+  if (options !== undefined) options.timeout = ms;
 }

@@ -20,8 +20,10 @@ import { deviceLabel, StackPodman } from "./_stack_podman.ts";
 import { StackCallout } from "./_stack_callout.ts";
 import {
   clusterDebugNodes,
+  createClusterRegistry,
   operatorReconnectOptions,
   planStackNats,
+  stackRegistryReplicas,
   startStackCluster,
 } from "./_stack_nats_cluster.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
@@ -247,7 +249,15 @@ async function bringUpLocalOnce(
       }),
   );
   resources.defer(() => operatorClient.close());
+  const registryReplicas = options.registryReplicas ??
+    stackRegistryReplicas(nats);
   await step("create the device registry", async () => {
+    if (natsCluster) {
+      return await createClusterRegistry(operatorClient, natsCluster, {
+        replicas: registryReplicas,
+        timeoutMs: readyTimeoutMsOf(options),
+      });
+    }
     // With the callout, operators may read the registry but not create
     // streams: the static admin (who bypasses the callout) creates it.
     const nc = callout
@@ -260,13 +270,13 @@ async function bringUpLocalOnce(
       })
       : operatorClient;
     try {
-      await createStackRegistry(nc, { replicas: options.registryReplicas });
+      await createStackRegistry(nc, { replicas: registryReplicas });
     } finally {
       if (nc !== operatorClient) await nc.close();
     }
   });
 
-  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const readyTimeoutMs = readyTimeoutMsOf(options);
   await step(
     "wait for the agents to answer ping",
     () =>
@@ -353,4 +363,8 @@ async function bringUpLocalOnce(
       podman?.service.unref();
     },
   };
+}
+
+function readyTimeoutMsOf(options: StackOptions): number {
+  return options.readyTimeoutMs ?? 20_000;
 }

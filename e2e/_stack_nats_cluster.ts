@@ -4,7 +4,9 @@
  * operator connection's reconnect settings and the debug lines. Private to
  * `e2e/`.
  */
-import type { ConnectionOptions } from "../nats/mod.ts";
+import type { ConnectionOptions, NatsConnection } from "../nats/mod.ts";
+import { ensureDeviceRegistry } from "../operator/registry.ts";
+import { RegistryError, RegistryFailure } from "../operator/registry_errors.ts";
 import { pickFreePort } from "../testing/free_port.ts";
 import { NatsCluster } from "../testing/nats_cluster.ts";
 import type { NatsServerConfigOptions } from "../testing/nats_server_config.ts";
@@ -17,7 +19,7 @@ const MAX_NODES = 9;
 /**
  * Checks `natsCluster` before anything starts.
  *
- * @throws {RangeError} for a size that is not an integer in 1..9, or a
+ * @throws {RangeError} for a size that is not an integer in 2..9, or a
  *   backend other than `local` (the container backends run one nats-server).
  */
 export function checkNatsCluster(
@@ -26,9 +28,9 @@ export function checkNatsCluster(
 ): void {
   const size = options.natsCluster;
   if (size === undefined) return;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_NODES) {
+  if (!Number.isInteger(size) || size < 2 || size > MAX_NODES) {
     throw new RangeError(
-      `Cannot bring up an e2e stack with natsCluster ${size}: expected an integer in 1..${MAX_NODES}`,
+      `Cannot bring up an e2e stack with natsCluster ${size}: expected an integer in 2..${MAX_NODES}`,
     );
   }
   if (backend !== "local") {
@@ -102,6 +104,44 @@ export function operatorReconnectOptions(
 ): Partial<ConnectionOptions> {
   if (plan.clusterSize === undefined) return {};
   return { maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2_000 };
+}
+
+/**
+ * The device registry's replicas when `registryReplicas` is not given: 3 on
+ * a cluster of 3 nodes or more (so the registry survives the loss of a
+ * node), else 1.
+ */
+export function stackRegistryReplicas(plan: StackNatsPlan): number {
+  return (plan.clusterSize ?? 1) >= 3 ? 3 : 1;
+}
+
+/**
+ * Creates the device registry on a fresh cluster: waits until every node
+ * says JetStream is healthy, then creates it, again while JetStream cannot
+ * place it yet (the meta leader learns that its peers are online a moment
+ * after it is elected: "no suitable peers for placement, peer offline"),
+ * until `timeoutMs` has passed.
+ */
+export async function createClusterRegistry(
+  nc: NatsConnection,
+  cluster: NatsCluster,
+  options: { replicas: number; timeoutMs: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  await cluster.waitForJetStream({ timeoutMs: options.timeoutMs });
+  while (true) {
+    try {
+      await ensureDeviceRegistry(nc, { replicas: options.replicas });
+      return;
+    } catch (error) {
+      const retry = error instanceof RegistryError &&
+        (error.reason === RegistryFailure.Failed ||
+          error.reason === RegistryFailure.Timeout) &&
+        Date.now() < deadline;
+      if (!retry) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The nodes of `cluster` for the debug text. */

@@ -40,12 +40,13 @@ export interface StackOptions {
    */
   images?: { agent: string; nats: string };
   /**
-   * Backend `"local"` only: a cluster of this many nats-servers (JetStream
+   * Backend `"local"` only: a cluster of this many nats-servers (2 to 9; JetStream
    * clustered, each node with its own store, routes on loopback, the same
    * users and TLS as the single server) instead of one; agents and
    * {@linkcode Stack.operatorClient} get every node's URL, and
    * {@linkcode Stack.natsCluster} kills and restarts nodes. The operator
-   * connection then reconnects for ever, 250 ms apart.
+   * connection then reconnects for ever, 250 ms apart, and the device
+   * registry has 3 replicas (with 3 nodes or more).
    *
    * @default {undefined (one nats-server)}
    */
@@ -145,7 +146,7 @@ export interface StackOptions {
    * bring-up by the `local` backend): 1, 3 or 5; more than 1 needs a
    * JetStream cluster of at least that many servers.
    *
-   * @default {1}
+   * @default {3 with natsCluster ≥ 3, else 1}
    */
   registryReplicas?: number;
   /**

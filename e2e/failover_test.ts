@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { DEVICE_REGISTRY_STREAM } from "../contracts/mod.ts";
 import { FleetCommandsClient } from "../operator/mod.ts";
 import { waitFor, waitForAgentEvent } from "../testing/mod.ts";
 import { busiestNode } from "./_cluster_placement.ts";
@@ -112,4 +114,44 @@ Deno.test("Stack.natsCluster.restart() of the whole cluster: every agent answers
       } ms after the stop)`,
     );
   }
+});
+
+Deno.test("Stack.bringUp() with natsCluster: 3 keeps the device registry (3 replicas) through the loss of its leader", async () => {
+  await using stack = await Stack.bringUp({
+    devices: 3,
+    natsCluster: 3,
+    heartbeatIntervalS: 1,
+  });
+  const ids = stack.deviceIds;
+  const client = new FleetCommandsClient(stack.operatorClient);
+  const jsm = await jetstreamManager(stack.operatorClient);
+  const info = await jsm.streams.info(DEVICE_REGISTRY_STREAM);
+  assert.equal(info.config.num_replicas, 3);
+  const leader = stack.natsCluster.nodes.find((n) =>
+    n.name === info.cluster?.leader
+  );
+  assert.ok(leader, `no node named ${info.cluster?.leader}`);
+  assert.deepEqual((await client.devices()).map((d) => d.id).sort(), ids);
+
+  const killedAt = Date.now();
+  await stack.natsCluster.kill(leader.index);
+  // Another node leads, every device is still listed, and heartbeats sent
+  // after the loss are stored.
+  const listed = await waitFor(
+    "every device's heartbeat after the kill in the registry",
+    async () => {
+      try {
+        const devices = await client.devices();
+        return devices.length === ids.length &&
+          devices.every((d) => d.lastSeen.getTime() > killedAt) && devices;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
+  assert.deepEqual(listed.map((d) => d.id).sort(), ids);
+  const after = await jsm.streams.info(DEVICE_REGISTRY_STREAM);
+  assert.notEqual(after.cluster?.leader, leader.name);
+  assert.equal(after.config.num_replicas, 3);
 });

@@ -61,7 +61,7 @@ Deno.test("Stack.bringUp() with natsCluster and tls runs every node with mutual 
 });
 
 Deno.test("Stack.bringUp() rejects natsCluster out of range or on a container backend before starting anything", async () => {
-  for (const natsCluster of [0, 10, 2.5]) {
+  for (const natsCluster of [0, 1, 10, 2.5]) {
     await assert.rejects(Stack.bringUp({ natsCluster }), RangeError);
   }
   await assert.rejects(

@@ -16,7 +16,7 @@ import { timer } from "./child_process.ts";
 /** Options of {@linkcode NatsCluster.start}. */
 export interface NatsClusterOptions {
   /**
-   * How many nodes (nats-server processes).
+   * How many nodes (nats-server processes), 2 to 9.
    *
    * @default {3}
    */
@@ -240,9 +240,10 @@ export class NatsCluster implements AsyncDisposable {
   /** Starts a cluster and waits until it is ready; see the class docs. */
   static async start(options: NatsClusterOptions = {}): Promise<NatsCluster> {
     const size = options.size ?? 3;
-    if (!Number.isInteger(size) || size < 1 || size > 9) {
+    // One node has no route, and clustered JetStream refuses to start.
+    if (!Number.isInteger(size) || size < 2 || size > 9) {
       throw new RangeError(
-        `Cannot start a nats-server cluster of ${size} nodes: expected an integer in 1..9`,
+        `Cannot start a nats-server cluster of ${size} nodes: expected an integer in 2..9`,
       );
     }
     if (
@@ -421,7 +422,11 @@ export class NatsCluster implements AsyncDisposable {
         cluster: {
           name: this.name,
           port: ports.cluster,
-          routes: this.#ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`),
+          // The others only: nats-server would skip its own route, but
+          // counts it when it guesses the size of a new JetStream cluster.
+          routes: this.#ports.filter((_, i) => i !== index).map((p) =>
+            `nats-route://127.0.0.1:${p.cluster}`
+          ),
         },
       },
     });

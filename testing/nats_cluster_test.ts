@@ -90,13 +90,15 @@ Deno.test("NatsCluster.restart() stops every node, then starts them all again", 
 });
 
 Deno.test("NatsCluster rejects a size out of range and an index that is not a node's", async () => {
-  await assert.rejects(NatsCluster.start({ size: 0 }), RangeError);
+  for (const size of [0, 1, 10, 2.5]) {
+    await assert.rejects(NatsCluster.start({ size }), RangeError);
+  }
   await assert.rejects(
     NatsCluster.start({ size: 3, clientPorts: [1, 2] }),
     RangeError,
   );
-  await using cluster = await NatsCluster.start({ size: 1 });
-  assert.throws(() => cluster.running(1), RangeError);
+  await using cluster = await NatsCluster.start({ size: 2 });
+  assert.throws(() => cluster.running(2), RangeError);
   await assert.rejects(cluster.kill(-1), RangeError);
 });
 

@@ -331,9 +331,11 @@ export interface NatsServerClusterOptions {
   /** The port this node listens on for routes from the other nodes. */
   port: number;
   /**
-   * The route URLs of the nodes to connect to, e.g.
-   * `nats-route://127.0.0.1:6222`; may include this node's own, which
-   * nats-server skips, so every node can be given the same list.
+   * The route URLs of the other nodes, e.g. `nats-route://127.0.0.1:6223`.
+   * Leave this node's own out: nats-server does not route to itself, but
+   * counts it when it guesses the size of a new JetStream cluster (then
+   * one too many, and a stream with 3 replicas on 3 nodes may find "no
+   * suitable peers for placement").
    */
   routes: readonly string[];
 }
