@@ -122,6 +122,11 @@ async function serve(
   await using stack = await Stack.bringUp({
     devices: 2,
     runtime,
+    // Labels to target with `fleet ping -l …` (see the README).
+    deviceLabels: (index) => ({
+      site: "lab",
+      role: index === 0 ? "edge" : "gateway",
+    }),
     signal: signals.aborted,
   });
   const upMs = performance.now() - started;
