@@ -1,5 +1,4 @@
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-import { errors as natsErrors } from "@nats-io/nats-core";
 import { PACKAGE_VERSION, Runtime } from "../contracts/mod.ts";
 import { PodmanClient } from "../podman/mod.ts";
 import {
@@ -22,6 +21,7 @@ import {
   type RuntimeProbeOptions,
   RuntimeUnavailableError,
 } from "./runtime_probe.ts";
+import { isAuthRefusal } from "../nats/auth_refusal.ts";
 
 /** Options of {@linkcode runAgent}. */
 export interface RunAgentOptions {
@@ -236,7 +236,7 @@ export async function runAgent(
     heartbeat.stop();
     await server.drain().catch(() => {});
     await statusLogging;
-    const auth = isAuthError(first);
+    const auth = isAuthRefusal(first);
     log.error("nats_closed", {
       message: `NATS closed the connection for good: ${first.message}`,
       error: first,
@@ -331,7 +331,7 @@ async function connectWithRetry(
       }
       return nc;
     } catch (error) {
-      if (isAuthError(error)) throw error;
+      if (isAuthRefusal(error)) throw error;
       log.warn("nats_connect_failed", {
         servers: options.servers,
         attempt,
@@ -345,18 +345,6 @@ async function connectWithRetry(
     delay = Math.min(delay * 2, MAX_RETRY_MS);
   }
   return undefined;
-}
-
-function isAuthError(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (
-      e instanceof natsErrors.AuthorizationError ||
-      e instanceof natsErrors.UserAuthenticationExpiredError
-    ) {
-      return true;
-    }
-  }
-  return false;
 }
 
 async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {

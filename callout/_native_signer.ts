@@ -12,8 +12,8 @@ import {
   verify,
 } from "node:crypto";
 import { fromPublic, fromSeed, type KeyPair } from "@nats-io/nkeys";
+import { base32Decode } from "./_base32.ts";
 
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 // PKCS #8 wrapping of a raw 32-byte Ed25519 private key (RFC 8410).
 const PKCS8_ED25519_PREFIX = Uint8Array.from([
   0x30,
@@ -33,23 +33,6 @@ const PKCS8_ED25519_PREFIX = Uint8Array.from([
   0x04,
   0x20,
 ]);
-
-function base32Decode(text: string): Uint8Array {
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const char of text) {
-    const index = BASE32.indexOf(char);
-    if (index < 0) throw new TypeError("Invalid nkey seed encoding");
-    value = (value << 5) | index;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Uint8Array.from(out);
-}
 
 // SPKI wrapping of a raw 32-byte Ed25519 public key (RFC 8410).
 const SPKI_ED25519_PREFIX = Uint8Array.from([
@@ -82,7 +65,7 @@ export function nativeVerify(
 ): boolean {
   let key = publicKeys.get(publicKey);
   if (!key) {
-    const decoded = base32Decode(publicKey);
+    const decoded = base32Decode(publicKey, "nkey");
     if (decoded.length !== 35) throw new TypeError("Invalid nkey public key");
     // Checks the prefix and CRC; throws for a malformed key.
     fromPublic(publicKey);
@@ -115,7 +98,8 @@ export function nativeSigner(seed: Uint8Array): KeyPair {
 
 function makeSigner(seed: Uint8Array): KeyPair {
   const pure = fromSeed(seed); // checks the seed (prefix, CRC)
-  const raw = base32Decode(new TextDecoder().decode(seed)).subarray(2, 34);
+  const raw = base32Decode(new TextDecoder().decode(seed), "nkey seed")
+    .subarray(2, 34);
   const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + raw.length);
   der.set(PKCS8_ED25519_PREFIX);
   der.set(raw, PKCS8_ED25519_PREFIX.length);

@@ -5,27 +5,10 @@
 // change while it runs.
 import nacl from "tweetnacl";
 import { fromCurveSeed, fromPublic } from "@nats-io/nkeys";
+import { base32Decode } from "./_base32.ts";
 
 const VERSION = Uint8Array.from([120, 107, 118, 49]); // "xkv1"
 const NONCE_LENGTH = 24;
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-function base32Decode(text: string): Uint8Array {
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const char of text) {
-    const index = BASE32.indexOf(char);
-    if (index < 0) throw new TypeError("Invalid curve key encoding");
-    value = (value << 5) | index;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Uint8Array.from(out);
-}
 
 /** Encrypts and decrypts for one xkey seed, caching each peer's shared key. */
 export class XkeyBox {
@@ -35,7 +18,8 @@ export class XkeyBox {
   /** Builds the box for a curve seed (`SX…`); throws for another seed. */
   constructor(seed: Uint8Array) {
     fromCurveSeed(seed); // checks it
-    this.#secret = base32Decode(new TextDecoder().decode(seed)).slice(2, 34);
+    this.#secret = base32Decode(new TextDecoder().decode(seed), "curve seed")
+      .slice(2, 34);
   }
 
   #sharedKey(peer: string): Uint8Array {
@@ -43,7 +27,10 @@ export class XkeyBox {
     if (!key) {
       if (!peer.startsWith("X")) throw new TypeError("Not a curve public key");
       fromPublic(peer); // checks prefix and CRC
-      key = nacl.box.before(base32Decode(peer).slice(1, 33), this.#secret);
+      key = nacl.box.before(
+        base32Decode(peer, "curve key").slice(1, 33),
+        this.#secret,
+      );
       if (this.#shared.size > 100) this.#shared.clear();
       this.#shared.set(peer, key);
     }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { errors as natsErrors } from "@nats-io/nats-core";
 import {
   authConnectionOptions,
   connect,
@@ -18,6 +17,7 @@ import { CalloutExitCode } from "./exit_codes.ts";
 import type { CalloutLog } from "./log.ts";
 import { OidcVerifier } from "./oidc_verifier.ts";
 import { AUTH_CALLOUT_SUBJECT, CalloutService } from "./service.ts";
+import { isAuthRefusal } from "../nats/auth_refusal.ts";
 
 /** Options of {@linkcode runCallout}. */
 export interface RunCalloutOptions {
@@ -131,7 +131,7 @@ async function connectWithRetry(
       }
       return nc;
     } catch (error) {
-      if (isAuthError(error)) throw error;
+      if (isAuthRefusal(error)) throw error;
       log("warn", "nats_connect_failed", {
         servers,
         attempt,
@@ -151,16 +151,4 @@ async function connectWithRetry(
     delay = Math.min(delay * 2, MAX_RETRY_MS);
   }
   return undefined;
-}
-
-function isAuthError(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (
-      e instanceof natsErrors.AuthorizationError ||
-      e instanceof natsErrors.UserAuthenticationExpiredError
-    ) {
-      return true;
-    }
-  }
-  return false;
 }

@@ -15,6 +15,7 @@
  * @module
  */
 export { connect } from "./connect.ts";
+export { isAuthRefusal } from "./auth_refusal.ts";
 export {
   DEFAULT_NATS_PORT,
   type ParsedServerUrls,

@@ -6,7 +6,7 @@
  * @module
  */
 import { createAccount, createCurve } from "@nats-io/nkeys";
-import type { Credentials } from "./nats_server_config.ts";
+import type { Credentials } from "./credentials.ts";
 
 /** The nkeys of one callout deployment. Seeds are secrets: write them to 0600 files only. */
 export interface CalloutKeys {

@@ -14,13 +14,8 @@ import {
   renderCalloutServerConfig,
 } from "./callout_server_config.ts";
 
-/** A user name and password. */
-export interface Credentials {
-  /** The NATS user name. */
-  user: string;
-  /** The NATS password. */
-  password: string;
-}
+import type { Credentials } from "./credentials.ts";
+export type { Credentials } from "./credentials.ts";
 
 /** A device's NATS user: it may only serve its own commands and heartbeat. */
 export interface DeviceUser extends Credentials {
