@@ -10,11 +10,12 @@
 import { connect } from "../nats/mod.ts";
 import { findNatsServer } from "../testing/nats_server_binary.ts";
 import { pickFreePort } from "../testing/free_port.ts";
-import { isExecutableFile } from "../testing/child_process.ts";
+import { findSetsid, isExecutableFile } from "../testing/child_process.ts";
 import { PodmanStore } from "../testing/podman_store.ts";
 import { waitFor } from "../testing/wait.ts";
 import { type ReadyAgent, waitForAgents } from "./_agent_ready.ts";
-import { shellQuote, stackDebugBasics } from "./_debug_info.ts";
+import { cliCommand, shellQuote, stackDebugBasics } from "./_debug_info.ts";
+import { StackCallout } from "./_stack_callout.ts";
 import { provideStackImages } from "./_stack_images.ts";
 import { FLEET_E2E_KEEP_ENV, type StackOptions } from "./_stack_options.ts";
 import {
@@ -79,11 +80,34 @@ export async function bringUpPodman(
   }
 
   const { admin, devices } = stackCredentials(namespace, options.devices ?? 1);
+  // auth: "callout": the mock OIDC issuer and the callout process run on
+  // this machine as with the local backend (the callout reaches nats-server
+  // on its loopback port, like the operator); each agent's token is
+  // mounted beside its config, and the agents' pods are played only once
+  // the callout serves (an agent refused at its first login exits 3).
+  const callout = options.auth === "callout"
+    ? await step(
+      "start the mock OIDC issuer",
+      () => StackCallout.prepare(stackDir, devices.map((d) => d.deviceId)),
+    )
+    : undefined;
+  if (callout) resources.use(callout);
+  const tokens = callout && new Map(
+    await Promise.all(devices.map(async (device) =>
+      [
+        device.deviceId,
+        (await Deno.readTextFile(callout.tokenFile(device.deviceId))).trim(),
+      ] as const
+    )),
+  );
   const configs = renderStackConfigs({
     namespace,
     admin,
     devices,
     heartbeatIntervalS: options.heartbeatIntervalS,
+    ...(callout && tokens
+      ? { callout: { server: callout.serverConfig, tokens } }
+      : {}),
   });
   const manifests = renderStackManifests({
     namespace,
@@ -97,10 +121,28 @@ export async function bringUpPodman(
   const pod = adaptForPodman(manifests, { natsPort, monitorPort });
   // It holds every password: readable by its owner only.
   const file = `${stackDir}/stack.yaml`;
-  await step(
-    "write the manifests",
-    () => Deno.writeTextFile(file, toYaml(pod.objects), { mode: 0o600 }),
-  );
+  // With the callout, the agents' pods (and their ConfigMaps) in a second
+  // file, played once the callout serves.
+  const natsConfigMap = `${pod.natsDeployment.metadata!.name}-config`;
+  const agentsFile = `${stackDir}/agents.yaml`;
+  const [first, second] = callout
+    ? [
+      [
+        ...pod.configMaps.filter((c) => c.metadata!.name === natsConfigMap),
+        pod.natsDeployment,
+      ],
+      [
+        ...pod.configMaps.filter((c) => c.metadata!.name !== natsConfigMap),
+        ...pod.agentDeployments,
+      ],
+    ]
+    : [pod.objects, []];
+  await step("write the manifests", async () => {
+    await Deno.writeTextFile(file, toYaml(first), { mode: 0o600 });
+    if (second.length > 0) {
+      await Deno.writeTextFile(agentsFile, toYaml(second), { mode: 0o600 });
+    }
+  });
 
   if (!keep) resources.defer(() => removePods(store, pod));
   await step("podman kube play", () => store.podman(["kube", "play", file]));
@@ -113,13 +155,28 @@ export async function bringUpPodman(
         return response?.ok === true;
       }, { timeoutMs: options.readyTimeoutMs ?? 20_000, intervalMs: 50 }),
   );
+  if (callout) {
+    // A kept stack's callout must outlive this process (own session).
+    const newSession = keep && findSetsid() !== undefined;
+    const process = await step(
+      "start the auth callout",
+      () => callout.start(pod.natsUrl, { newSession }),
+    );
+    // Stopped before the pods are removed (resources run in reverse).
+    if (!keep) resources.use(process);
+    await step(
+      "podman kube play (agents)",
+      () => store.podman(["kube", "play", agentsFile]),
+    );
+  }
   const operatorClient = await step(
     "connect to NATS as admin",
     () =>
       connect({
         servers: pod.natsUrl,
-        user: admin.user,
-        pass: admin.password,
+        ...(callout
+          ? { token: callout.operatorToken }
+          : { user: admin.user, pass: admin.password }),
         name: `fleet-e2e operator ${namespace}`,
       }),
   );
@@ -146,6 +203,8 @@ export async function bringUpPodman(
   ].join(" ");
   return {
     backend: "podman",
+    auth: callout ? "callout" : "userpass",
+    callout,
     namespace,
     dir: stackDir,
     keep,
@@ -184,6 +243,11 @@ export async function bringUpPodman(
         ...devices.map((device) =>
           `logs agent: ${p} logs -f ${pod.agentContainers[device.deviceId]}`
         ),
+        ...(callout?.debugLines({
+          natsUrl: pod.natsUrl,
+          cli: cliCommand(),
+          deviceIds: devices.map((device) => device.deviceId),
+        }) ?? []),
       ];
       if (keep) {
         // In full, so it works in any shell.
@@ -198,7 +262,9 @@ export async function bringUpPodman(
       return lines.map((line) => `[e2e] ${line}`).join("\n");
     },
     release() {
-      // Pods run under conmon, in sessions of their own: nothing to let go.
+      // Pods run under conmon, in sessions of their own; the callout (a
+      // child of this process) is let go.
+      callout?.process?.unref();
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The backends, transports and auth modes the e2e ping suite runs on: with
  * `FLEET_E2E_BACKEND` set, that backend only; else `local` (plain, mutual
- * TLS, and plain with the auth callout) and `podman` (plain; ignored with a one-line reason without
+ * TLS, and plain with the auth callout) and `podman` (plain and with the auth callout; ignored with a one-line reason without
  * podman, never in CI: `FLEET_REQUIRE_PODMAN=1`), and `k3d` when its gate
  * is open (`HARMONY_FLEET_E2E=1`, `k3d` and `kubectl` on PATH; else one
  * line says why). Test-only.
@@ -56,6 +56,13 @@ export function e2eVariants(): E2eVariant[] {
       tls: false,
       auth: "userpass",
       label: " (podman backend)",
+      ignore: chosen === "podman" ? false : ignoreOnce(),
+    },
+    {
+      backend: "podman",
+      tls: false,
+      auth: "callout",
+      label: " (podman backend, auth callout)",
       ignore: chosen === "podman" ? false : ignoreOnce(),
     },
     {

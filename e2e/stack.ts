@@ -379,7 +379,10 @@ export class Stack implements AsyncDisposable {
 
   /**
    * The token file of `deviceId`'s agent (`auth: "callout"`): replace it
-   * and the agent logs in with the new token at its next reconnect.
+   * and the agent logs in with the new token at its next reconnect. On the
+   * `podman` backend the agent reads a copy mounted in its container
+   * (`/etc/harmony-fleet/token`, from its ConfigMap): replacing this file
+   * does not reach it.
    *
    * @throws {RangeError} for a device not in the stack.
    * @throws {TypeError} on a stack with `auth: "userpass"`.
@@ -532,10 +535,10 @@ export class Stack implements AsyncDisposable {
         }`,
       );
     }
-    if (auth === "callout" && backend !== "local") {
+    if (auth === "callout" && backend !== "local" && backend !== "podman") {
       throw new StackBackendError(
         backend as StackBackend,
-        `Cannot bring up an e2e stack with auth "callout" on backend "${backend}": only the "local" backend runs the auth callout yet`,
+        `Cannot bring up an e2e stack with auth "callout" on backend "${backend}": only the "local" and "podman" backends run the auth callout yet`,
       );
     }
     if (auth === "callout" && options.tls) {

@@ -12,7 +12,9 @@ import {
   type DeviceUser,
   renderNatsServerConfig,
 } from "../../testing/nats_server_config.ts";
+import type { NatsServerCalloutOptions } from "../../testing/callout_server_config.ts";
 import {
+  AGENT_TOKEN_PATH,
   assertStackNamespace,
   NATS_CLIENT_PORT,
   NATS_MONITOR_PORT,
@@ -35,6 +37,19 @@ export interface StackConfigOptions {
    * @default {10}
    */
   heartbeatIntervalS?: number;
+  /**
+   * The auth callout (`auth: "callout"`): nats-server gets the callout's
+   * accounts and `auth_callout` block instead of the devices' users (the
+   * admin stays, a static user that bypasses the callout), and each agent
+   * logs in with `token_file = AGENT_TOKEN_PATH`, its token (by device id)
+   * mounted there.
+   *
+   * @default {undefined (user and password per device)}
+   */
+  callout?: {
+    server: NatsServerCalloutOptions;
+    tokens: ReadonlyMap<string, string>;
+  };
 }
 
 /** What {@linkcode renderStackConfigs} renders. */
@@ -87,18 +102,32 @@ export function renderStackConfigs(options: StackConfigOptions): StackConfigs {
     storeDir: NATS_STORE_DIR,
     serverName: `${NATS_NAME}-${options.namespace}`,
     admin: options.admin,
-    devices: options.devices,
+    ...(options.callout
+      ? { callout: options.callout.server }
+      : { devices: options.devices }),
     extraConfig: `http_port: ${NATS_MONITOR_PORT}`,
   });
-  const agents = options.devices.map((device) => ({
-    deviceId: device.deviceId,
-    config: renderAgentConfig({
+  const callout = options.callout;
+  const agents = options.devices.map((device) => {
+    const token = callout?.tokens.get(device.deviceId);
+    if (callout && token === undefined) {
+      throw new RangeError(
+        `Cannot render the stack configs: no token for device "${device.deviceId}"`,
+      );
+    }
+    return {
       deviceId: device.deviceId,
-      servers,
-      credentials: { user: device.user, password: device.password },
-      runtimeEnabled: false,
-      heartbeatIntervalS: options.heartbeatIntervalS,
-    }),
-  }));
+      config: renderAgentConfig({
+        deviceId: device.deviceId,
+        servers,
+        credentials: callout
+          ? { tokenFile: AGENT_TOKEN_PATH }
+          : { user: device.user, password: device.password },
+        runtimeEnabled: false,
+        heartbeatIntervalS: options.heartbeatIntervalS,
+      }),
+      ...(token === undefined ? {} : { token }),
+    };
+  });
   return { natsConfig, agents };
 }

@@ -36,6 +36,7 @@ import type {
 } from "./k8s_types.ts";
 import {
   AGENT_CONFIG_PATH,
+  AGENT_TOKEN_PATH,
   agentName,
   assertStackNamespace,
   CONFIG_SECRET_NAME,
@@ -58,6 +59,13 @@ export interface StackAgentManifest {
   deviceId: string;
   /** The agent's TOML config text (it holds the device's password). */
   config: string;
+  /**
+   * The agent's token (`auth: "callout"`), mounted as `AGENT_TOKEN_PATH`
+   * beside its config (Secret key `<agent>.token`).
+   *
+   * @default {undefined (no token file)}
+   */
+  token?: string;
 }
 
 /** Options of {@linkcode renderStackManifests}. */
@@ -165,6 +173,10 @@ export function renderStackManifests(
       ...Object.fromEntries(
         agents.map((agent) => [`${agent.name}.toml`, agent.config]),
       ),
+      ...Object.fromEntries(
+        agents.filter((agent) => agent.token !== undefined)
+          .map((agent) => [`${agent.name}.token`, `${agent.token}\n`]),
+      ),
     },
   });
 
@@ -253,7 +265,17 @@ export function renderStackManifests(
         ],
       }],
       volumes: [
-        secretVolume("config", `${agent.name}.toml`, baseOf(AGENT_CONFIG_PATH)),
+        secretVolume(
+          "config",
+          `${agent.name}.toml`,
+          baseOf(AGENT_CONFIG_PATH),
+          {
+            extra: agent.token === undefined ? [] : [{
+              key: `${agent.name}.token`,
+              path: baseOf(AGENT_TOKEN_PATH),
+            }],
+          },
+        ),
         { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
       ],
     });
@@ -344,12 +366,17 @@ function deployment(
 }
 
 /** A volume with one key of the config Secret, as file `path`. */
-function secretVolume(name: string, key: string, path: string): IVolume {
+function secretVolume(
+  name: string,
+  key: string,
+  path: string,
+  options: { extra?: { key: string; path: string }[] } = {},
+): IVolume {
   return {
     name,
     secret: {
       secretName: CONFIG_SECRET_NAME,
-      items: [{ key, path }],
+      items: [{ key, path }, ...options.extra ?? []],
       defaultMode: 0o440,
     },
   };

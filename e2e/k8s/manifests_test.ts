@@ -3,8 +3,10 @@ import { parse as parseToml } from "smol-toml";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { manifestList, renderStackManifests } from "./manifests.ts";
 import { clusterNatsUrl, renderStackConfigs } from "./configs.ts";
+import { generateCalloutKeys } from "../../testing/mod.ts";
 import {
   AGENT_CONFIG_PATH,
+  AGENT_TOKEN_PATH,
   DEVICE_ID_ANNOTATION,
   isDns1123Label,
   NATS_CONFIG_KEY,
@@ -302,4 +304,34 @@ Deno.test("renderStackManifests() rejects a namespace that is not e2e-<8 hex>, a
     () => renderStackManifests({ ...base, agentImage: " " }),
     RangeError,
   );
+});
+
+Deno.test("renderStackManifests() mounts an agent's token (auth callout) at AGENT_TOKEN_PATH beside its config, from the Secret", () => {
+  const configs = renderStackConfigs({
+    namespace: NAMESPACE,
+    admin: ADMIN,
+    devices: DEVICES,
+    callout: {
+      server: { keys: generateCalloutKeys() },
+      tokens: new Map(DEVICES.map((d) => [d.deviceId, `tok-${d.deviceId}`])),
+    },
+  });
+  const manifests = renderStackManifests({
+    namespace: NAMESPACE,
+    agentImage: AGENT_IMAGE,
+    natsImage: NATS_IMAGE,
+    ...configs,
+  });
+  const data = manifests.secret.stringData!;
+  manifests.agentDeployments.forEach((deployment, i) => {
+    const pod = deployment.spec!.template.spec!;
+    const mount = pod.containers[0].volumeMounts!.find((m) =>
+      AGENT_TOKEN_PATH.startsWith(`${m.mountPath}/`)
+    )!;
+    const volume = pod.volumes!.find((v) => v.name === mount.name)!;
+    const item = volume.secret!.items!.find((item) =>
+      `${mount.mountPath}/${item.path}` === AGENT_TOKEN_PATH
+    )!;
+    assert.equal(data[item.key], `tok-${DEVICES[i].deviceId}\n`);
+  });
 });

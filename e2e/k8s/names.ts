@@ -9,6 +9,8 @@ import { assertDeviceId } from "../../contracts/mod.ts";
 
 /** Where the agent reads its TOML config inside its container (the Dockerfile's documented path). */
 export const AGENT_CONFIG_PATH = "/etc/harmony-fleet/agent.toml";
+/** Where an agent's token file is mounted (`auth: "callout"`), beside its config. */
+export const AGENT_TOKEN_PATH = "/etc/harmony-fleet/token";
 /** Where nats-server reads its config inside its container. */
 export const NATS_CONFIG_PATH = "/etc/nats/nats-server.conf";
 /** nats-server's JetStream `store_dir` inside its container (an `emptyDir`). */

@@ -14,6 +14,7 @@
  * | container `ports` | dropped; the readiness probe's named port becomes `<monitorPort>` | podman makes port mappings of them, refused with host networking |
  * | NATS readiness probe | kept, but podman 4.3 ignores it (no healthcheck is made) | wait for {@linkcode PodmanManifests.healthzUrl} from the host instead |
  * | agents' `servers = ["nats://nats.<ns>.svc:4222"]` | `["nats://127.0.0.1:<natsPort>"]`, in their TOML in the ConfigMap | the Service does not exist |
+ * | an agent's token (`<agent>.token`, `auth: "callout"`) | kept as it is in its ConfigMap | not TOML; the callout runs on the host |
  *
  * `podman kube down` removes the pods but leaves the ConfigMaps' volumes
  * (`podman volume rm` each of {@linkcode PodmanManifests.volumes}).
@@ -113,7 +114,7 @@ export function adaptForPodman(
   const adapt = (
     source: Deployment,
     changeContainer: (container: IContainer) => IContainer,
-    changeConfig: (text: string) => string,
+    changeConfig: (text: string, key: string) => string,
   ): Deployment => {
     const json = structuredClone(source.toJSON()) as Deployment;
     const name = prefixed(json.metadata!.name!);
@@ -131,7 +132,7 @@ export function adaptForPodman(
           },
           data: Object.fromEntries(
             keys.filter((key) => data[key] !== undefined)
-              .map((key) => [key, changeConfig(data[key])]),
+              .map((key) => [key, changeConfig(data[key], key)]),
           ),
         }),
       );
@@ -168,7 +169,13 @@ export function adaptForPodman(
     (text) => text,
   );
   const agentDeployments = manifests.agentDeployments.map((d) =>
-    adapt(d, (c) => c, (text) => withServers(text, [natsUrl]))
+    adapt(
+      d,
+      (c) => c,
+      // Only the TOML configs: a token file (`<agent>.token`) stays as it is.
+      (text, key) =>
+        key.endsWith(".toml") ? withServers(text, [natsUrl]) : text,
+    )
   );
 
   const podOf = (d: Deployment) => `${d.metadata!.name}-pod-0`;
