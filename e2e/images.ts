@@ -1,5 +1,5 @@
 /**
- * The agent and nats-server images of the e2e backends, built with podman
+ * The agent, auth-callout and nats-server images of the e2e backends, built with podman
  * from local files only (no registry can be reached on the build
  * machines): `FROM scratch` with the local `deno` binary, the shared
  * libraries it loads (dynamic loader included) and the agent bundled by
@@ -13,7 +13,10 @@
  * flags ({@linkcode AGENT_PERMISSION_FLAGS}), user
  * ({@linkcode IMAGE_USER}), entrypoint and default command
  * (`--config` {@linkcode AGENT_IMAGE_CONFIG_PATH}), logs on stderr, SIGTERM
- * → exit 0, a missing config → exit 2 naming the path.
+ * → exit 0, a missing config → exit 2 naming the path. The callout image
+ * is built the same way from `callout/main.ts` and keeps the contract of
+ * the `Dockerfile`'s `callout` stage ({@linkcode CALLOUT_PERMISSION_FLAGS},
+ * config at {@linkcode CALLOUT_IMAGE_CONFIG_PATH}).
  *
  * @module
  */
@@ -32,10 +35,17 @@ export { ImageBuildError, type ImagePodman } from "./_rootfs_image.ts";
 
 /** The repository of the local agent image. */
 export const AGENT_IMAGE_REPOSITORY = "localhost/harmony-fleet-agent";
+/** The repository of the local auth-callout image. */
+export const CALLOUT_IMAGE_REPOSITORY = "localhost/harmony-fleet-callout";
 /** The repository of the local nats-server image. */
 export const NATS_IMAGE_REPOSITORY = "localhost/harmony-fleet-nats";
 /** Where the agent image reads its TOML config (its default command: `--config <this>`). */
 export const AGENT_IMAGE_CONFIG_PATH: string = AGENT_CONFIG_PATH;
+/**
+ * Where the callout image reads its TOML config (its default command:
+ * `--config <this>`); the seed, creds and TLS files it names go beside it.
+ */
+export const CALLOUT_IMAGE_CONFIG_PATH = "/etc/harmony-fleet/callout.toml";
 /** Where the nats-server image reads its config (its default command: `--config <this>`). */
 export const NATS_IMAGE_CONFIG_PATH: string = NATS_CONFIG_PATH;
 /** The user both images run as: distroless's `nonroot` (uid and gid 65532). */
@@ -83,7 +93,33 @@ export const AGENT_PERMISSION_FLAGS: readonly string[] = Object.freeze([
   "--allow-run",
 ]);
 
-/** An image built (or found) by {@linkcode buildAgentImage} or {@linkcode buildNatsImage}. */
+/**
+ * The Deno permissions the auth callout runs with, in the `Dockerfile`'s
+ * `callout` stage (given to `deno compile`) and in the local callout image
+ * (given to `deno run`); a test checks that both say exactly this.
+ *
+ * - `--allow-read=/etc/harmony-fleet`: the config and the files it names
+ *   (issuer and xkey seeds, creds file, TLS files: mount them under
+ *   `/etc/harmony-fleet/`).
+ * - `--allow-net`: the NATS servers and the OIDC issuer (discovery and
+ *   JWKS over HTTPS), both named by the config only at run time.
+ *
+ * No `--allow-write`, `--allow-env`, `--allow-run`, `--allow-sys`,
+ * `--allow-ffi` or `--allow-import`: the service uses none (`init`, which
+ * writes files, is run outside the image).
+ *
+ * @example
+ * ```ts
+ * import { CALLOUT_PERMISSION_FLAGS } from "./images.ts";
+ * CALLOUT_PERMISSION_FLAGS.includes("--allow-run"); // false
+ * ```
+ */
+export const CALLOUT_PERMISSION_FLAGS: readonly string[] = Object.freeze([
+  "--allow-read=/etc/harmony-fleet",
+  "--allow-net",
+]);
+
+/** An image built (or found) by {@linkcode buildAgentImage}, {@linkcode buildCalloutImage} or {@linkcode buildNatsImage}. */
 export interface LocalImage {
   /** `<repository>:e2e-<16 hex digits of a SHA-256 of what goes in>`. */
   reference: string;
@@ -117,6 +153,28 @@ export interface BuildAgentImageOptions {
   force?: boolean;
 }
 
+/** Options of {@linkcode buildCalloutImage}. */
+export interface BuildCalloutImageOptions {
+  /**
+   * The `deno` binary that goes into the image (and bundles the callout).
+   *
+   * @default {Deno.execPath()}
+   */
+  deno?: string;
+  /**
+   * The callout's entry module (a local file).
+   *
+   * @default {this package's `callout/main.ts`}
+   */
+  entry?: string | URL;
+  /**
+   * Build even when the tag exists.
+   *
+   * @default {Deno.env.get("FLEET_E2E_FORCE_REBUILD") === "1"}
+   */
+  force?: boolean;
+}
+
 /** Options of {@linkcode buildNatsImage}. */
 export interface BuildNatsImageOptions {
   /**
@@ -134,6 +192,7 @@ export interface BuildNatsImageOptions {
 }
 
 const AGENT_BUNDLE_PATH = "/app/agent.js";
+const CALLOUT_BUNDLE_PATH = "/app/callout.js";
 const DENO_PATH = "/usr/bin/deno";
 const NATS_SERVER_PATH = "/usr/local/bin/nats-server";
 
@@ -183,7 +242,8 @@ export async function buildAgentImage(
   const started = performance.now();
   const deno = options.deno ?? Deno.execPath();
   const what = "the agent image";
-  const bundle = await bundleAgent(
+  const bundle = await bundleEntry(
+    { what, repository: AGENT_IMAGE_REPOSITORY, name: "agent" },
     deno,
     options.entry ?? new URL("../agent/main.ts", import.meta.url),
     podman.dir,
@@ -209,6 +269,84 @@ export async function buildAgentImage(
   };
   const image = await buildRootfsImage(podman, {
     ...spec,
+    force: options.force ?? forceFromEnv(),
+  });
+  return { ...image, ms: performance.now() - started };
+}
+
+/**
+ * The `deno run` argv of the local callout image's entrypoint: no remote
+ * imports, no prompt, {@linkcode CALLOUT_PERMISSION_FLAGS}, the bundle.
+ *
+ * @example
+ * ```ts
+ * import { calloutImageEntrypoint } from "./images.ts";
+ * calloutImageEntrypoint().at(-1); // "/app/callout.js"
+ * ```
+ */
+export function calloutImageEntrypoint(): string[] {
+  return [
+    DENO_PATH,
+    "run",
+    "--no-remote",
+    "--no-prompt",
+    ...CALLOUT_PERMISSION_FLAGS,
+    CALLOUT_BUNDLE_PATH,
+  ];
+}
+
+/**
+ * Builds the local auth-callout image into `podman`'s storage, as
+ * {@linkcode buildAgentImage} does the agent's: `FROM scratch` with
+ * `deno`, its shared libraries and `callout/main.ts` bundled by
+ * `deno bundle --platform deno`, unless the tag exists already. Runs as
+ * {@linkcode IMAGE_USER} with {@linkcode CALLOUT_PERMISSION_FLAGS};
+ * default command `--config` {@linkcode CALLOUT_IMAGE_CONFIG_PATH}; logs
+ * are JSON lines on stderr, SIGTERM → exit 0, a bad config → exit 2
+ * naming the key.
+ *
+ * @throws {ImageBuildError} naming what could not be read, bundled or built.
+ * @example
+ * ```ts ignore
+ * import { buildCalloutImage } from "@harmony/fleet/e2e";
+ * import { PodmanService } from "@harmony/fleet/testing";
+ * await using podman = await PodmanService.start();
+ * const { reference } = await buildCalloutImage(podman);
+ * // "localhost/harmony-fleet-callout:e2e-…"; mount callout.toml and the
+ * // seeds it names under /etc/harmony-fleet/
+ * ```
+ */
+export async function buildCalloutImage(
+  podman: ImagePodman,
+  options: BuildCalloutImageOptions = {},
+): Promise<LocalImage> {
+  const started = performance.now();
+  const deno = options.deno ?? Deno.execPath();
+  const what = "the callout image";
+  const bundle = await bundleEntry(
+    { what, repository: CALLOUT_IMAGE_REPOSITORY, name: "callout" },
+    deno,
+    options.entry ?? new URL("../callout/main.ts", import.meta.url),
+    podman.dir,
+  );
+  const image = await buildRootfsImage(podman, {
+    what,
+    repository: CALLOUT_IMAGE_REPOSITORY,
+    files: [
+      { path: DENO_PATH, source: deno },
+      ...await libraryFiles(what, CALLOUT_IMAGE_REPOSITORY, deno),
+      { path: CALLOUT_BUNDLE_PATH, bytes: bundle },
+    ],
+    dirs: [
+      { path: "/tmp", mode: 0o1777 },
+      { path: dirname(CALLOUT_IMAGE_CONFIG_PATH), mode: 0o755 },
+    ],
+    instructions: [
+      "ENV DENO_DIR=/tmp/deno-dir DENO_NO_UPDATE_CHECK=1",
+      `USER ${IMAGE_USER}`,
+      `ENTRYPOINT ${JSON.stringify(calloutImageEntrypoint())}`,
+      `CMD ${JSON.stringify(["--config", CALLOUT_IMAGE_CONFIG_PATH])}`,
+    ],
     force: options.force ?? forceFromEnv(),
   });
   return { ...image, ms: performance.now() - started };
@@ -291,22 +429,23 @@ async function libraryFiles(
 }
 
 /** `deno bundle --platform deno <entry>`: the bundle's bytes. */
-async function bundleAgent(
+async function bundleEntry(
+  image: { what: string; repository: string; name: string },
   deno: string,
   entry: string | URL,
   tmpParent: string,
 ): Promise<Uint8Array> {
   const fail = (problem: string, cause?: unknown): never => {
     throw new ImageBuildError(problem, {
-      what: "the agent image",
-      repository: AGENT_IMAGE_REPOSITORY,
+      what: image.what,
+      repository: image.repository,
       ...(cause === undefined ? {} : { cause }),
     });
   };
   const url = entry instanceof URL ? entry : new URL(entry, import.meta.url);
   if (url.protocol !== "file:") {
     fail(
-      `the agent entry ${
+      `the ${image.name} entry ${
         JSON.stringify(url.href)
       } is not a local file (bundle from a checkout of the package)`,
     );
@@ -316,7 +455,7 @@ async function bundleAgent(
   const hasConfig = (await Deno.stat(config).catch(() => undefined))?.isFile;
   const dir = await Deno.makeTempDir({ dir: tmpParent, prefix: "bundle-" });
   try {
-    const out = `${dir}/agent.js`;
+    const out = `${dir}/${image.name}.js`;
     let output: Deno.CommandOutput | undefined;
     try {
       output = await new Deno.Command(deno, {

@@ -5,9 +5,10 @@
  * and labelled workload containers, {@linkcode Stack.startContainer}) and
  * tears it down with `await using`; the pieces it is made
  * of (nats-server provisioning, config rendering, server and agent
- * processes) are exported for tests that need them alone; the agent and
- * nats-server images of the container backends are built from local files
- * with podman ({@linkcode buildAgentImage}, {@linkcode buildNatsImage}).
+ * processes) are exported for tests that need them alone; the agent,
+ * auth-callout and nats-server images are built from local files with
+ * podman ({@linkcode buildAgentImage}, {@linkcode buildCalloutImage},
+ * {@linkcode buildNatsImage}).
  *
  * @example
  * ```ts ignore
@@ -48,8 +49,14 @@ export {
   agentImageEntrypoint,
   buildAgentImage,
   type BuildAgentImageOptions,
+  buildCalloutImage,
+  type BuildCalloutImageOptions,
   buildNatsImage,
   type BuildNatsImageOptions,
+  CALLOUT_IMAGE_CONFIG_PATH,
+  CALLOUT_IMAGE_REPOSITORY,
+  CALLOUT_PERMISSION_FLAGS,
+  calloutImageEntrypoint,
   FORCE_REBUILD_ENV,
   IMAGE_USER,
   ImageBuildError,
