@@ -127,8 +127,11 @@ export async function createClusterRegistry(
   cluster: NatsCluster,
   options: { replicas: number; timeoutMs: number },
 ): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
   await cluster.waitForJetStream({ timeoutMs: options.timeoutMs });
+  // A fresh meta leader (raft elections take 4–9 s in nats-server) may go
+  // on seeing its peers offline until their next stats update; placement
+  // gets its own deadline, counted once JetStream is healthy.
+  const deadline = Date.now() + options.timeoutMs;
   while (true) {
     try {
       await ensureDeviceRegistry(nc, { replicas: options.replicas });
